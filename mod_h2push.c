@@ -1,0 +1,963 @@
+/* Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ */
+
+/*
+ * mod_h2push: decides what an HTTP/2 response pushes; mod_http2 pushes it.
+ *
+ * mod_http2 pushes what it finds as "Link: <...>; rel=preload" in a 103
+ * interim response or in the final response headers. This module owns the
+ * decision behind those links:
+ *
+ *   sources            candidates       policy            delivery
+ *   H2PushResource --> h2p_cand[] ----> h2p_policy -----> 103 at fixups
+ *   Link headers                        (src/)            Link headers
+ *                                                         (promised plain,
+ *                                                          withheld nopush)
+ *
+ * This file is glue only: configuration, hooks, the output filter, the
+ * status handler. Parsing, the diary and the decision live in src/.
+ */
+
+#include <apr_strings.h>
+#include <apr_lib.h>
+#include <apr_optional.h>
+#include <apr_atomic.h>
+#include <apr_shm.h>
+#include <apr_hash.h>
+#if APR_HAS_THREADS
+#include <apr_thread_mutex.h>
+#endif
+
+#include "httpd.h"
+#include "http_config.h"
+#include "http_core.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "http_connection.h"
+#include "util_filter.h"
+#include "util_cfgtree.h"
+#include "mod_http2.h"
+
+#include "h2p_link.h"
+#include "h2p_diary.h"
+#include "h2p_policy.h"
+
+module AP_MODULE_DECLARE_DATA h2push_module;
+
+#define H2P_DEFAULT_MAX        10
+#define H2P_MAX_MAX            1000
+#define H2P_DEFAULT_MAX_SIZE   (1024 * 1024)
+#define H2P_DEFAULT_DIARY      256
+#define H2P_FILTER_NAME        "H2PUSH"
+#define H2P_STATUS_HANDLER     "h2push-status"
+/* The name the main config's H2PushResource lines are handed over under
+ * (see h2p_pre_config); it cannot be typed in a config file. */
+#define H2P_RESOURCE_OWN       "H2PushResource (mod_h2push)"
+
+/* ------------------------------------------------------------------ */
+/* Configuration                                                      */
+
+typedef struct {
+    apr_array_header_t *resources; /* H2PushResource: of h2p_link */
+    int resources_off;             /* "H2PushResource off" at this level */
+    int links;                     /* H2PushLinks, -1 unset */
+    int max;                       /* H2PushMax, -1 unset */
+    apr_off_t max_size;            /* H2PushMaxSize, -1 unset */
+    int verify;                    /* H2PushVerify, -1 unset */
+} h2p_dir_conf;
+
+typedef struct {
+    int diary_entries;             /* H2PushDiaryEntries, -1 unset */
+} h2p_srv_conf;
+
+#define H2P_CHOOSE(add, base, unset) ((add) != (unset) ? (add) : (base))
+#define H2P_OR_DEFAULT(v, def) ((v) >= 0 ? (v) : (def))
+
+static void *create_dir_conf(apr_pool_t *p, char *dir)
+{
+    h2p_dir_conf *dc = apr_pcalloc(p, sizeof(*dc));
+
+    (void)dir;
+    dc->resources = apr_array_make(p, 2, sizeof(h2p_link));
+    dc->links = dc->max = dc->verify = -1;
+    dc->max_size = -1;
+    return dc;
+}
+
+static void *merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
+{
+    h2p_dir_conf *base = basev, *add = addv;
+    h2p_dir_conf *dc = apr_pcalloc(p, sizeof(*dc));
+
+    /* The static list adds up from server to vhost to directory, unless
+     * a level says "H2PushResource off" to drop what it inherits. */
+    dc->resources = add->resources_off
+                    ? add->resources
+                    : apr_array_append(p, base->resources, add->resources);
+    dc->resources_off = add->resources_off;
+    dc->links = H2P_CHOOSE(add->links, base->links, -1);
+    dc->max = H2P_CHOOSE(add->max, base->max, -1);
+    dc->max_size = H2P_CHOOSE(add->max_size, base->max_size, -1);
+    dc->verify = H2P_CHOOSE(add->verify, base->verify, -1);
+    return dc;
+}
+
+static void *create_srv_conf(apr_pool_t *p, server_rec *s)
+{
+    h2p_srv_conf *sc = apr_pcalloc(p, sizeof(*sc));
+
+    (void)s;
+    sc->diary_entries = -1;
+    return sc;
+}
+
+static void *merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
+{
+    h2p_srv_conf *base = basev, *add = addv;
+    h2p_srv_conf *sc = apr_pcalloc(p, sizeof(*sc));
+
+    sc->diary_entries = H2P_CHOOSE(add->diary_entries, base->diary_entries,
+                                   -1);
+    return sc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Directives                                                         */
+
+/* A URL path an admin may list: absolute, printable, nothing that would
+ * need quoting inside <...>. */
+static int is_local_path(const char *s)
+{
+    if (*s != '/' || s[1] == '/') {
+        return 0;
+    }
+    for (; *s; ++s) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch <= 0x20 || ch >= 0x7f || ch == '<' || ch == '>'
+            || ch == '"' || ch == '\\') {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int is_destination(const char *s)
+{
+    if (!*s) {
+        return 0;
+    }
+    for (; *s; ++s) {
+        if (!apr_islower(*s) && *s != '-') {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* H2PushResource [add] <url-path> [critical] [as=<destination>]
+ *                [crossorigin[=anonymous|use-credentials]] [nopush]
+ * H2PushResource off
+ * The entry is kept as the link-value it will be sent as, parsed by the
+ * same parser as a Link header, so both sources are one kind of thing. */
+static const char *cmd_resource(cmd_parms *cmd, void *dconf, int argc,
+                                char *const argv[])
+{
+    h2p_dir_conf *dc = dconf;
+    apr_array_header_t *parsed;
+    const char *path, *link;
+    int i = 0;
+
+    if (argc == 1 && !strcasecmp(argv[0], "off")) {
+        dc->resources_off = 1;
+        apr_array_clear(dc->resources);
+        return NULL;
+    }
+    if (argc > 0 && !strcasecmp(argv[0], "add")) {
+        ++i;
+    }
+    if (i >= argc) {
+        return "H2PushResource: missing the URL path to push "
+               "(e.g. H2PushResource /css/site.css as=style)";
+    }
+    path = argv[i++];
+    if (!is_local_path(path)) {
+        return apr_psprintf(cmd->pool, "H2PushResource: '%s' is not a local "
+                            "URL path: it must start with a single '/' and "
+                            "hold no spaces, quotes, backslashes or angle "
+                            "brackets", path);
+    }
+    link = apr_pstrcat(cmd->pool, "<", path, ">; rel=preload", NULL);
+    for (; i < argc; ++i) {
+        char *a = apr_pstrdup(cmd->pool, argv[i]);
+
+        ap_str_tolower(a);
+
+        if (!strcmp(a, "critical") || !strcmp(a, "nopush")
+            || !strcmp(a, "crossorigin")) {
+            link = apr_pstrcat(cmd->pool, link, "; ", a, NULL);
+        }
+        else if (!strncmp(a, "as=", 3) && is_destination(a + 3)) {
+            link = apr_pstrcat(cmd->pool, link, "; as=", a + 3, NULL);
+        }
+        else if (!strcmp(a, "crossorigin=anonymous")
+                 || !strcmp(a, "crossorigin=use-credentials")) {
+            link = apr_pstrcat(cmd->pool, link, "; ", a, NULL);
+        }
+        else {
+            return apr_psprintf(cmd->pool, "H2PushResource: unknown or "
+                                "malformed attribute '%s' for %s (expected "
+                                "critical, as=<destination>, crossorigin, "
+                                "crossorigin=anonymous|use-credentials or "
+                                "nopush)", argv[i], path);
+        }
+    }
+    parsed = apr_array_make(cmd->pool, 1, sizeof(h2p_link));
+    if (h2p_link_parse(cmd->pool, link, parsed) || parsed->nelts != 1) {
+        return apr_psprintf(cmd->pool, "H2PushResource: cannot use %s", link);
+    }
+    *(h2p_link *)apr_array_push(dc->resources) = APR_ARRAY_IDX(parsed, 0,
+                                                               h2p_link);
+    return NULL;
+}
+
+static const char *cmd_links(cmd_parms *cmd, void *dconf, int flag)
+{
+    (void)cmd;
+    ((h2p_dir_conf *)dconf)->links = flag;
+    return NULL;
+}
+
+static const char *cmd_verify(cmd_parms *cmd, void *dconf, int flag)
+{
+    (void)cmd;
+    ((h2p_dir_conf *)dconf)->verify = flag;
+    return NULL;
+}
+
+/* A whole decimal number in [0, max], or -1. */
+static long parse_count(const char *arg, long max)
+{
+    char *end;
+    long v;
+
+    if (!apr_isdigit(*arg)) {
+        return -1;
+    }
+    v = strtol(arg, &end, 10);
+    return (*end || v > max) ? -1 : v;
+}
+
+static const char *cmd_max(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    long v = parse_count(arg, H2P_MAX_MAX);
+
+    if (v < 0) {
+        return apr_psprintf(cmd->pool, "H2PushMax: '%s' is not a whole "
+                            "number from 0 to %d", arg, H2P_MAX_MAX);
+    }
+    ((h2p_dir_conf *)dconf)->max = (int)v;
+    return NULL;
+}
+
+static const char *cmd_max_size(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    apr_off_t v, unit = 1;
+    char *end;
+
+    if (apr_isdigit(*arg) && apr_strtoff(&v, arg, &end, 10) == APR_SUCCESS) {
+        switch (apr_toupper(*end)) {
+        case 'K': unit = 1024; ++end; break;
+        case 'M': unit = 1024 * 1024; ++end; break;
+        case 'G': unit = 1024 * 1024 * 1024; ++end; break;
+        }
+        if (!*end && v <= APR_INT64_MAX / unit) {
+            ((h2p_dir_conf *)dconf)->max_size = v * unit;
+            return NULL;
+        }
+    }
+    return apr_psprintf(cmd->pool, "H2PushMaxSize: '%s' is not a size: "
+                        "give bytes, optionally followed by K, M or G "
+                        "(e.g. 512K)", arg);
+}
+
+static const char *cmd_diary(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    h2p_srv_conf *sc = ap_get_module_config(cmd->server->module_config,
+                                            &h2push_module);
+    long v = parse_count(arg, H2P_DIARY_MAX);
+
+    (void)dconf;
+    if (v < 0) {
+        return apr_psprintf(cmd->pool, "H2PushDiaryEntries: '%s' is not a "
+                            "whole number from 0 (off) to %d", arg,
+                            H2P_DIARY_MAX);
+    }
+    sc->diary_entries = (int)v;
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Counters, shared by all children                                   */
+
+typedef struct {
+    apr_uint64_t responses;            /* responses examined */
+    apr_uint64_t links;                /* candidates seen */
+    apr_uint64_t reasons[H2P_NREASONS]; /* [H2P_PROMISED] = promised */
+} h2p_counters;
+
+static h2p_counters h2p_local_counters; /* if shared memory fails */
+static h2p_counters *h2p_stats = &h2p_local_counters;
+
+/* ------------------------------------------------------------------ */
+/* Per-connection diary                                               */
+
+/* Lives on the primary connection; streams run on several worker threads,
+ * so everything past the mutex is touched under it only, and the diary's
+ * memory comes from a pool of its own (never the connection's pool from a
+ * worker thread). */
+typedef struct {
+#if APR_HAS_THREADS
+    apr_thread_mutex_t *mutex;
+#endif
+    apr_pool_t *pool;
+    h2p_diary *diary;
+} h2p_conn;
+
+static apr_status_t conn_cleanup(void *data)
+{
+    h2p_conn *hc = data;
+
+    if (hc->pool) {
+        apr_pool_destroy(hc->pool);
+        hc->pool = NULL;
+    }
+    return APR_SUCCESS;
+}
+
+static int h2p_pre_connection(conn_rec *c, void *csd)
+{
+    h2p_conn *hc;
+
+    (void)csd;
+    if (c->master) {
+        return DECLINED; /* a stream: its diary is on c->master */
+    }
+    hc = apr_pcalloc(c->pool, sizeof(*hc));
+#if APR_HAS_THREADS
+    if (apr_thread_mutex_create(&hc->mutex, APR_THREAD_MUTEX_DEFAULT,
+                                c->pool) != APR_SUCCESS) {
+        return DECLINED;
+    }
+#endif
+    apr_pool_cleanup_register(c->pool, hc, conn_cleanup,
+                              apr_pool_cleanup_null);
+    ap_set_module_config(c->conn_config, &h2push_module, hc);
+    return DECLINED;
+}
+
+/* ------------------------------------------------------------------ */
+/* Per-request state and the policy callbacks                         */
+
+typedef struct {
+    request_rec *r;
+    h2p_dir_conf *dc;
+    h2p_conn *conn;            /* NULL: no diary for this request */
+    int diary_entries;
+    int push_ok;               /* the client takes pushes on this stream */
+    int static_done;           /* the static list was decided at fixups */
+    int remaining;             /* H2PushMax left */
+    int promised;
+    const char *paths;         /* promised paths, space-separated */
+    apr_hash_t *seen;
+} h2p_req;
+
+static APR_OPTIONAL_FN_TYPE(http2_var_lookup) *h2_var_lookup;
+static ap_conf_vector_t *h2p_no_dir_conf;
+
+static const char *h2_var(request_rec *r, const char *name)
+{
+    const char *v;
+
+    if (!h2_var_lookup || !r->connection->master) {
+        return NULL;
+    }
+    v = h2_var_lookup(r->pool, r->server, r->connection, r, (char *)name);
+    return (v && *v) ? v : NULL;
+}
+
+static h2p_req *get_req(request_rec *r)
+{
+    h2p_req *rq = ap_get_module_config(r->request_config, &h2push_module);
+    h2p_srv_conf *sc;
+    const char *v;
+
+    if (rq) {
+        return rq;
+    }
+    rq = apr_pcalloc(r->pool, sizeof(*rq));
+    rq->r = r;
+    rq->dc = ap_get_module_config(r->per_dir_config, &h2push_module);
+    sc = ap_get_module_config(r->server->module_config, &h2push_module);
+    rq->diary_entries = H2P_OR_DEFAULT(sc->diary_entries, H2P_DEFAULT_DIARY);
+    if (r->connection->master && rq->diary_entries > 0) {
+        rq->conn = ap_get_module_config(r->connection->master->conn_config,
+                                        &h2push_module);
+    }
+    v = h2_var(r, "H2_PUSH");
+    rq->push_ok = v && !strcmp(v, "on");
+    rq->remaining = H2P_OR_DEFAULT(rq->dc->max, H2P_DEFAULT_MAX);
+    rq->paths = "";
+    rq->seen = apr_hash_make(r->pool);
+    ap_set_module_config(r->request_config, &h2push_module, rq);
+    return rq;
+}
+
+static int diary_claim(void *baton, const char *key)
+{
+    h2p_req *rq = baton;
+    h2p_conn *hc = rq->conn;
+    int had = 0;
+
+#if APR_HAS_THREADS
+    apr_thread_mutex_lock(hc->mutex);
+#endif
+    if (!hc->diary
+        && apr_pool_create_unmanaged_ex(&hc->pool, NULL, NULL)
+           == APR_SUCCESS) {
+        hc->diary = h2p_diary_create(hc->pool, (unsigned)rq->diary_entries);
+    }
+    if (hc->diary) {
+        had = h2p_diary_add(hc->diary, h2p_diary_key(key, strlen(key)));
+    }
+#if APR_HAS_THREADS
+    apr_thread_mutex_unlock(hc->mutex);
+#endif
+    return had;
+}
+
+static void diary_release(void *baton, const char *key)
+{
+    h2p_conn *hc = ((h2p_req *)baton)->conn;
+
+#if APR_HAS_THREADS
+    apr_thread_mutex_lock(hc->mutex);
+#endif
+    if (hc->diary) {
+        h2p_diary_remove(hc->diary, h2p_diary_key(key, strlen(key)));
+    }
+#if APR_HAS_THREADS
+    apr_thread_mutex_unlock(hc->mutex);
+#endif
+}
+
+/* Would the pushed request be served 200? Look it up the way mod_http2
+ * will make it: GET, only the headers it copies from the parent (no
+ * Authorization, no Cookie), and no authentication carried over from the
+ * parent (httpd skips auth for a subrequest whose parent has the same
+ * per-dir config; a parent with a config vector of its own prevents that).
+ * The lookup resolves the path only: no handler runs. */
+static h2p_reason verify_path(void *baton, const char *path)
+{
+    static const char * const copied[] = {
+        "User-Agent", "Accept", "Accept-Encoding", "Accept-Language",
+        "Cache-Control", "Host", NULL
+    };
+    static struct ap_logconf quiet = { NULL, APLOG_CRIT };
+    h2p_req *rq = baton;
+    request_rec *r = rq->r, parent = *r, *rr;
+    apr_off_t max_size = H2P_OR_DEFAULT(rq->dc->max_size,
+                                        H2P_DEFAULT_MAX_SIZE);
+    h2p_reason reason = H2P_PROMISED;
+    int i, default_handler;
+
+    parent.headers_in = apr_table_make(r->pool, 8);
+    for (i = 0; copied[i]; ++i) {
+        const char *v = apr_table_get(r->headers_in, copied[i]);
+        if (v) {
+            apr_table_setn(parent.headers_in, copied[i], v);
+        }
+    }
+    parent.per_dir_config = ap_merge_per_dir_configs(r->pool,
+                                                     r->per_dir_config,
+                                                     h2p_no_dir_conf);
+    parent.user = NULL;
+    parent.ap_auth_type = NULL;
+    /* a refused lookup is not a refused client: its outcome is logged
+     * below, not as "client denied" errors for a request never made */
+    parent.log = &quiet;
+
+    rr = ap_sub_req_method_uri("GET", path, &parent, NULL);
+    default_handler = !rr->handler || !strcmp(rr->handler, "default-handler")
+                      || ap_strchr_c(rr->handler, '/');
+    if (rr->status == HTTP_UNAUTHORIZED || rr->status == HTTP_FORBIDDEN
+        || rr->status == HTTP_PROXY_AUTHENTICATION_REQUIRED) {
+        reason = H2P_SKIP_FORBIDDEN;
+    }
+    else if (rr->status != HTTP_OK) {
+        reason = H2P_SKIP_NOTFOUND;
+    }
+    else if (default_handler
+             && (rr->finfo.filetype != APR_REG
+                 || (rr->path_info && *rr->path_info))) {
+        reason = H2P_SKIP_NOTFOUND;
+    }
+    else if (default_handler && rr->finfo.size > max_size) {
+        reason = H2P_SKIP_TOOLARGE;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, "h2push verify %s: status "
+                  "%d, handler %s, %s", path, rr->status,
+                  rr->handler ? rr->handler : "-", h2p_reason_name(reason));
+    ap_destroy_sub_req(rr);
+    return reason;
+}
+
+static void init_policy(h2p_req *rq, h2p_policy *pol, int request_ok)
+{
+    request_rec *r = rq->r;
+    const char *host = apr_table_get(r->headers_in, "Host");
+
+    memset(pol, 0, sizeof(*pol));
+    pol->scheme = ap_http_scheme(r);
+    pol->authority = host ? host
+                          : apr_psprintf(r->pool, "%s:%u", r->hostname,
+                                         ap_get_server_port(r));
+    pol->base_path = r->uri;
+    pol->request_ok = request_ok;
+    pol->push_ok = rq->push_ok;
+    pol->links_on = H2P_OR_DEFAULT(rq->dc->links, 1);
+    pol->remaining = rq->remaining;
+    pol->seen = rq->seen;
+    if (rq->conn) {
+        pol->claim = diary_claim;
+        pol->release = diary_release;
+    }
+    if (H2P_OR_DEFAULT(rq->dc->verify, 1)) {
+        pol->verify = verify_path;
+    }
+    pol->baton = rq;
+}
+
+/* Decide, then count and log each decision and note what was promised. */
+static void decide(h2p_req *rq, int request_ok, apr_array_header_t *cands)
+{
+    request_rec *r = rq->r;
+    h2p_policy pol;
+    int i;
+
+    init_policy(rq, &pol, request_ok);
+    rq->promised += h2p_policy_decide(r->pool, &pol, cands);
+    rq->remaining = pol.remaining;
+    apr_atomic_add64(&h2p_stats->links, (apr_uint64_t)cands->nelts);
+    for (i = 0; i < cands->nelts; ++i) {
+        const h2p_cand *c = &APR_ARRAY_IDX(cands, i, h2p_cand);
+        const h2p_link *l = c->link;
+
+        apr_atomic_inc64(&h2p_stats->reasons[c->reason]);
+        if (c->reason == H2P_PROMISED) {
+            rq->paths = *rq->paths ? apr_pstrcat(r->pool, rq->paths, " ",
+                                                 c->path, NULL)
+                                   : c->path;
+        }
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, APLOGNO(10901)
+                      "h2push decision: source=%s target=<%.200s> path=%.200s"
+                      " result=%s%s", c->source == H2P_SRC_STATIC ? "static"
+                                                                 : "link",
+                      l->bad ? l->raw : l->target, c->path ? c->path : "-",
+                      c->reason == H2P_PROMISED ? "promised"
+                                                : "skipped reason=",
+                      c->reason == H2P_PROMISED ? ""
+                                                : h2p_reason_name(c->reason));
+    }
+    apr_table_setn(r->subprocess_env, "H2PUSH_PROMISED",
+                   apr_itoa(r->pool, rq->promised));
+    apr_table_setn(r->subprocess_env, "H2PUSH_PATHS", rq->paths);
+}
+
+/* ------------------------------------------------------------------ */
+/* Before the handler: the static list goes out in a 103               */
+
+/* Can the static list be decided before the handler, or must it wait for
+ * the final status? A conditional request may end as 304, a missing file
+ * as 404: those wait for the output filter. */
+static int static_list_now(request_rec *r, const h2p_req *rq)
+{
+    if (!rq->push_ok || r->method_number != M_GET || r->header_only
+        || r->expecting_100 || h2_var(r, "H2_PUSHED")) {
+        return 0;
+    }
+    if (apr_table_get(r->headers_in, "If-None-Match")
+        || apr_table_get(r->headers_in, "If-Modified-Since")) {
+        return 0;
+    }
+    if (r->handler && !strcmp(r->handler, "redirect-handler")) {
+        return 0;
+    }
+    if (r->finfo.filetype == APR_NOFILE
+        && (!r->handler || !strcmp(r->handler, "default-handler")
+            || ap_strchr_c(r->handler, '/'))) {
+        return 0;
+    }
+    return 1;
+}
+
+static void send_103(request_rec *r, const apr_array_header_t *cands)
+{
+    apr_table_t *saved = r->headers_out;
+    const char *old_line = r->status_line;
+    int i, old_status = r->status;
+
+    r->headers_out = apr_table_make(r->pool, cands->nelts);
+    for (i = 0; i < cands->nelts; ++i) {
+        const h2p_cand *c = &APR_ARRAY_IDX(cands, i, h2p_cand);
+        if (c->reason == H2P_PROMISED) {
+            apr_table_addn(r->headers_out, "Link",
+                           h2p_link_emit(r->pool, c->link, c));
+        }
+    }
+    r->status = HTTP_EARLY_HINTS;
+    r->status_line = "103 Early Hints";
+    ap_send_interim_response(r, 1);   /* sends and empties headers_out */
+    r->headers_out = saved;
+    r->status = old_status;
+    r->status_line = old_line;
+}
+
+static int h2p_fixups(request_rec *r)
+{
+    h2p_req *rq;
+    apr_array_header_t *cands;
+
+    if (r->main) {
+        return DECLINED;
+    }
+    rq = get_req(r);
+    if (!rq->dc->resources->nelts || !static_list_now(r, rq)) {
+        return DECLINED;
+    }
+    cands = apr_array_make(r->pool, rq->dc->resources->nelts,
+                           sizeof(h2p_cand));
+    h2p_cands_add(cands, rq->dc->resources, H2P_SRC_STATIC);
+    decide(rq, 1, cands);
+    rq->static_done = 1;
+    if (rq->promised) {
+        send_103(r, cands);
+    }
+    return DECLINED;
+}
+
+/* ------------------------------------------------------------------ */
+/* With the response headers: Link headers (and a deferred static list) */
+
+typedef struct {
+    apr_table_t *table;            /* headers_out or err_headers_out */
+    apr_array_header_t *links;     /* of h2p_link */
+} h2p_line;
+
+typedef struct {
+    apr_pool_t *pool;
+    apr_table_t *table;
+    apr_array_header_t *lines;     /* of h2p_line */
+    apr_array_header_t *cands;
+} h2p_collect;
+
+static int collect_line(void *baton, const char *key, const char *value)
+{
+    h2p_collect *col = baton;
+    h2p_line *line = apr_array_push(col->lines);
+
+    (void)key;
+    line->table = col->table;
+    line->links = apr_array_make(col->pool, 2, sizeof(h2p_link));
+    h2p_link_parse(col->pool, value, line->links);
+    h2p_cands_add(col->cands, line->links, H2P_SRC_LINK);
+    return 1;
+}
+
+static int response_eligible(request_rec *r)
+{
+    return r->method_number == M_GET && !r->header_only
+           && r->status >= 200 && r->status < 400
+           && r->status != HTTP_NOT_MODIFIED && !h2_var(r, "H2_PUSHED");
+}
+
+/* Put every Link header line back, each link-value as the decision says:
+ * promised plain, withheld with nopush, malformed dropped. Only needed
+ * when mod_http2 will read them for pushes. */
+static void rewrite_lines(request_rec *r, apr_array_header_t *lines,
+                          apr_array_header_t *cands)
+{
+    int i, j, k = 0;
+
+    apr_table_unset(r->headers_out, "Link");
+    apr_table_unset(r->err_headers_out, "Link");
+    for (i = 0; i < lines->nelts; ++i) {
+        const h2p_line *line = &APR_ARRAY_IDX(lines, i, h2p_line);
+        const char *out = NULL;
+
+        for (j = 0; j < line->links->nelts; ++j) {
+            const h2p_link *l = &APR_ARRAY_IDX(line->links, j, h2p_link);
+            const h2p_cand *c = NULL;
+            const char *v;
+
+            if (k < cands->nelts && APR_ARRAY_IDX(cands, k, h2p_cand).link
+                                    == l) {
+                c = &APR_ARRAY_IDX(cands, k++, h2p_cand);
+            }
+            if ((v = h2p_link_emit(r->pool, l, c)) != NULL) {
+                out = out ? apr_pstrcat(r->pool, out, ", ", v, NULL) : v;
+            }
+        }
+        if (out) {
+            apr_table_addn(line->table, "Link", out);
+        }
+    }
+}
+
+static void decide_response(request_rec *r, h2p_req *rq)
+{
+    h2p_collect col;
+    int i, nheader;
+
+    apr_atomic_inc64(&h2p_stats->responses);
+    col.pool = r->pool;
+    col.lines = apr_array_make(r->pool, 4, sizeof(h2p_line));
+    col.cands = apr_array_make(r->pool, 8, sizeof(h2p_cand));
+    col.table = r->headers_out;
+    apr_table_do(collect_line, &col, r->headers_out, "Link", NULL);
+    col.table = r->err_headers_out;
+    apr_table_do(collect_line, &col, r->err_headers_out, "Link", NULL);
+    nheader = col.cands->nelts;
+    if (!rq->static_done) {
+        h2p_cands_add(col.cands, rq->dc->resources, H2P_SRC_STATIC);
+    }
+    if (!col.cands->nelts) {
+        return;
+    }
+    decide(rq, response_eligible(r), col.cands);
+    if (rq->push_ok) {
+        rewrite_lines(r, col.lines, col.cands);
+    }
+    /* A static list not decided at fixups goes out as Link headers: to a
+     * push client as the decision says, to anyone else as plain preloads
+     * a browser can act on, when the response is one to preload for. */
+    for (i = nheader; i < col.cands->nelts; ++i) {
+        h2p_cand *c = &APR_ARRAY_IDX(col.cands, i, h2p_cand);
+
+        if (rq->push_ok) {
+            apr_table_addn(r->headers_out, "Link",
+                           h2p_link_emit(r->pool, c->link, c));
+        }
+        else if (r->status >= 200 && r->status < 400
+                 && r->status != HTTP_NOT_MODIFIED) {
+            apr_table_addn(r->headers_out, "Link",
+                           h2p_link_format(r->pool, c->link, NULL, 0));
+        }
+    }
+}
+
+static apr_status_t h2p_out_filter(ap_filter_t *f, apr_bucket_brigade *bb)
+{
+    request_rec *r = f->r;
+
+    /* the headers are settled by the first brigade: act once, step out */
+    ap_remove_output_filter(f);
+    if (!r->main) {
+        decide_response(r, get_req(r));
+    }
+    return ap_pass_brigade(f->next, bb);
+}
+
+static ap_filter_rec_t *h2p_filter_handle;
+
+static void h2p_insert_filter(request_rec *r)
+{
+    if (!r->main) {
+        ap_add_output_filter_handle(h2p_filter_handle, NULL, r,
+                                    r->connection);
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Status page                                                        */
+
+static int h2p_status_handler(request_rec *r)
+{
+    int i, json;
+
+    if (!r->handler || strcmp(r->handler, H2P_STATUS_HANDLER)) {
+        return DECLINED;
+    }
+    if (r->method_number != M_GET) {
+        return HTTP_METHOD_NOT_ALLOWED;
+    }
+    json = r->args && !strcmp(r->args, "json");
+    ap_set_content_type(r, json ? "application/json"
+                                : "text/html; charset=utf-8");
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    if (r->header_only) {
+        return OK;
+    }
+    if (json) {
+        ap_rprintf(r, "{\"responses\":%" APR_UINT64_T_FMT ",\"links\":%"
+                   APR_UINT64_T_FMT ",\"promised\":%" APR_UINT64_T_FMT
+                   ",\"skipped\":{", apr_atomic_read64(&h2p_stats->responses),
+                   apr_atomic_read64(&h2p_stats->links),
+                   apr_atomic_read64(&h2p_stats->reasons[H2P_PROMISED]));
+        for (i = 1; i < H2P_NREASONS; ++i) {
+            ap_rprintf(r, "%s\"%s\":%" APR_UINT64_T_FMT, i > 1 ? "," : "",
+                       h2p_reason_name(i),
+                       apr_atomic_read64(&h2p_stats->reasons[i]));
+        }
+        ap_rputs("}}\n", r);
+        return OK;
+    }
+    ap_rputs(DOCTYPE_HTML_4_01 "<html><head><title>mod_h2push status</title>"
+             "</head><body><h1>mod_h2push status</h1>\n"
+             "<p>Counters of all child processes since the last (re)start."
+             " <a href=\"?json\">JSON</a></p>\n<table border=\"1\">\n", r);
+    ap_rprintf(r, "<tr><th>responses examined</th><td>%" APR_UINT64_T_FMT
+               "</td></tr>\n<tr><th>links seen</th><td>%" APR_UINT64_T_FMT
+               "</td></tr>\n<tr><th>pushes promised</th><td>%"
+               APR_UINT64_T_FMT "</td></tr>\n",
+               apr_atomic_read64(&h2p_stats->responses),
+               apr_atomic_read64(&h2p_stats->links),
+               apr_atomic_read64(&h2p_stats->reasons[H2P_PROMISED]));
+    for (i = 1; i < H2P_NREASONS; ++i) {
+        ap_rprintf(r, "<tr><th>skipped: %s</th><td>%" APR_UINT64_T_FMT
+                   "</td></tr>\n", h2p_reason_name(i),
+                   apr_atomic_read64(&h2p_stats->reasons[i]));
+    }
+    ap_rputs("</table></body></html>\n", r);
+    return OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Start-up                                                           */
+
+/* httpd runs every module's handler for a directive that several modules
+ * define, the most recently loaded first. mod_http2 would then keep a push
+ * list of its own (and reject this module's attributes), so before the
+ * main config is processed every H2PushResource line is renamed to a name
+ * only this module defines. */
+static void claim_resource_lines(ap_directive_t *d)
+{
+    for (; d; d = d->next) {
+        if (!strcasecmp(d->directive, "H2PushResource")) {
+            d->directive = H2P_RESOURCE_OWN;
+        }
+        claim_resource_lines(d->first_child);
+    }
+}
+
+static int h2p_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
+                          apr_pool_t *ptemp)
+{
+    (void)pconf; (void)plog; (void)ptemp;
+    claim_resource_lines(ap_conftree);
+    return OK;
+}
+
+/* In .htaccess files both modules see H2PushResource, this one first only
+ * when loaded after mod_http2: insist on that order. */
+static int h2p_check_config(apr_pool_t *pconf, apr_pool_t *plog,
+                            apr_pool_t *ptemp, server_rec *s)
+{
+    module *m;
+
+    (void)pconf; (void)plog; (void)ptemp;
+    for (m = ap_top_module; m && m != &h2push_module; m = m->next) {
+        if (!strcmp(m->name, "mod_http2.c")) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, APLOGNO(10902)
+                         "mod_h2push must be loaded after mod_http2: move "
+                         "'LoadModule h2push_module ...' below 'LoadModule "
+                         "http2_module ...' (with Debian's a2enmod, "
+                         "h2push.conf does this), otherwise mod_http2 takes "
+                         "the H2PushResource directive");
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+    return OK;
+}
+
+static int h2p_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                           apr_pool_t *ptemp, server_rec *s)
+{
+    apr_shm_t *shm;
+
+    (void)plog; (void)ptemp;
+    h2_var_lookup = APR_RETRIEVE_OPTIONAL_FN(http2_var_lookup);
+    h2p_no_dir_conf = ap_create_per_dir_config(pconf);
+    if (!h2_var_lookup) {
+        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, APLOGNO(10903)
+                     "mod_http2 is not loaded: mod_h2push will push "
+                     "nothing, and only add static-list Link headers");
+    }
+    if (apr_shm_create(&shm, sizeof(h2p_counters), NULL, pconf)
+        == APR_SUCCESS) {
+        h2p_stats = apr_shm_baseaddr_get(shm);
+        memset(h2p_stats, 0, sizeof(*h2p_stats));
+    }
+    else {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, APLOGNO(10904)
+                     "no shared memory for the counters: the status page "
+                     "shows one child's counts");
+        h2p_stats = &h2p_local_counters;
+    }
+    return OK;
+}
+
+static const command_rec h2p_cmds[] = {
+    AP_INIT_TAKE_ARGV("H2PushResource", cmd_resource, NULL, OR_FILEINFO,
+        "[add] <url-path> [critical] [as=<destination>] "
+        "[crossorigin[=anonymous|use-credentials]] [nopush] | off"),
+    AP_INIT_TAKE_ARGV(H2P_RESOURCE_OWN, cmd_resource, NULL, OR_FILEINFO,
+        "H2PushResource as handed over from the main config"),
+    AP_INIT_FLAG("H2PushLinks", cmd_links, NULL, OR_FILEINFO,
+        "on|off: push what rel=preload Link response headers name"),
+    AP_INIT_TAKE1("H2PushMax", cmd_max, NULL, OR_FILEINFO,
+        "pushes per response at most (default 10)"),
+    AP_INIT_TAKE1("H2PushMaxSize", cmd_max_size, NULL, OR_FILEINFO,
+        "do not push a resource larger than this (default 1M)"),
+    AP_INIT_FLAG("H2PushVerify", cmd_verify, NULL, OR_FILEINFO,
+        "on|off: push only what a lookup says would be served 200"),
+    AP_INIT_TAKE1("H2PushDiaryEntries", cmd_diary, NULL, RSRC_CONF,
+        "resources remembered per connection (default 256, 0: off)"),
+    { NULL }
+};
+
+static void h2p_register_hooks(apr_pool_t *p)
+{
+    static const char * const after_dir[] = { "mod_dir.c", NULL };
+
+    (void)p;
+    ap_hook_pre_config(h2p_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_check_config(h2p_check_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_config(h2p_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_pre_connection(h2p_pre_connection, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_fixups(h2p_fixups, after_dir, NULL, APR_HOOK_LAST);
+    ap_hook_insert_filter(h2p_insert_filter, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(h2p_status_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    /* below AP_FTYPE_PROTOCOL, where mod_http2 reads the headers, and
+     * above mod_headers' output fixups */
+    h2p_filter_handle = ap_register_output_filter(H2P_FILTER_NAME,
+                                                  h2p_out_filter, NULL,
+                                                  AP_FTYPE_PROTOCOL - 1);
+}
+
+AP_DECLARE_MODULE(h2push) = {
+    STANDARD20_MODULE_STUFF,
+    create_dir_conf,
+    merge_dir_conf,
+    create_srv_conf,
+    merge_srv_conf,
+    h2p_cmds,
+    h2p_register_hooks
+#if defined(AP_MODULE_FLAG_ALWAYS_MERGE)
+    , AP_MODULE_FLAG_ALWAYS_MERGE
+#endif
+};

@@ -1,0 +1,79 @@
+/* Licensed under the Apache License, Version 2.0 */
+/**
+ * @file h2p_link.h
+ * @brief RFC 8288 Link header field parsing and serialisation.
+ *
+ * Pure C on APR: no httpd structures. A Link field value is a
+ * comma-separated list of link-values:
+ *   link-value = "<" URI-Reference ">" *( OWS ";" OWS link-param )
+ *   link-param = token BWS [ "=" BWS ( token / quoted-string ) ]
+ */
+#ifndef H2P_LINK_H
+#define H2P_LINK_H
+
+#include <apr_pools.h>
+#include <apr_tables.h>
+
+/** One link-param, in the order received. */
+typedef struct {
+    const char *name;   /**< lower-cased parameter name */
+    const char *value;  /**< unescaped value; NULL when there was no "=" */
+} h2p_param;
+
+/** One link-value. */
+typedef struct {
+    const char *raw;          /**< the link-value as received, OWS trimmed */
+    const char *target;       /**< the URI-Reference between < and >;
+                                   NULL when bad */
+    apr_array_header_t *params; /**< of h2p_param; NULL when bad */
+    int bad;                  /**< 1: malformed; only raw is meaningful */
+    int preload;              /**< rel holds the token "preload" (any case) */
+    int nopush;               /**< a "nopush" parameter is present */
+    int critical;             /**< a "critical" parameter is present */
+    const char *as;           /**< value of "as", NULL if absent */
+    const char *crossorigin;  /**< NULL absent, "" bare, else its value */
+} h2p_link;
+
+/**
+ * Parse one Link field value and append each link-value (h2p_link) to
+ * 'out'. A malformed link-value is appended with bad = 1 and its raw text;
+ * parsing resumes after the next comma outside quotes and angle brackets.
+ * Only the first "rel" parameter counts (RFC 8288 §3.3).
+ * @return the number of malformed link-values appended.
+ */
+int h2p_link_parse(apr_pool_t *p, const char *field, apr_array_header_t *out);
+
+/**
+ * Serialise a parsed (not bad) link-value: "<target>" followed by its
+ * params as "; name" or "; name=value" (value quoted when it is not a
+ * token; "rel" values lower-cased). 'target' replaces l->target when not
+ * NULL. With add_nopush, "; nopush" is appended unless already present.
+ */
+const char *h2p_link_format(apr_pool_t *p, const h2p_link *l,
+                            const char *target, int add_nopush);
+
+/** Outcome of h2p_uri_resolve(). */
+typedef enum {
+    H2P_URI_OK = 0,
+    H2P_URI_BAD,          /**< unparseable, control chars, whitespace... */
+    H2P_URI_OTHER_ORIGIN  /**< other scheme, host or port */
+} h2p_uri_rc;
+
+/**
+ * Resolve 'ref' (RFC 3986 §5.2) against the request's own URL
+ * scheme://authority base_path and check it stays on that origin.
+ * @param scheme     "http" or "https" (the request's)
+ * @param authority  host[:port] of the request (Host / :authority);
+ *                   default ports (80/443) compare equal to no port,
+ *                   host compares case-insensitively
+ * @param base_path  the request's absolute path, without query
+ * @param ref        the URI-Reference from a link
+ * @param path       out: absolute path with dot-segments removed and
+ *                   %-encoded unreserved characters decoded, the query
+ *                   kept ("/a/b.css?v=1"), the fragment dropped
+ */
+h2p_uri_rc h2p_uri_resolve(apr_pool_t *p, const char *scheme,
+                           const char *authority, const char *base_path,
+                           const char *ref, const char **path);
+
+#endif /* H2P_LINK_H */

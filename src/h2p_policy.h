@@ -1,0 +1,93 @@
+/* Licensed under the Apache License, Version 2.0 */
+/**
+ * @file h2p_policy.h
+ * @brief The push decision: candidates in, one reason per candidate out.
+ *
+ * Pure C on APR. What needs httpd (looking a path up, the connection's
+ * diary behind its lock) comes in as callbacks, so the whole decision can
+ * be unit-tested and measured alone.
+ */
+#ifndef H2P_POLICY_H
+#define H2P_POLICY_H
+
+#include <apr_pools.h>
+#include <apr_tables.h>
+#include <apr_hash.h>
+#include "h2p_link.h"
+
+/** The outcome for one candidate. The names (h2p_reason_name()) are the
+ *  keys of the status page and of the debug log. */
+typedef enum {
+    H2P_PROMISED = 0,
+    H2P_SKIP_NOPUSH,       /**< the link says nopush */
+    H2P_SKIP_DIARY,        /**< already pushed on this connection */
+    H2P_SKIP_ORIGIN,       /**< not the request's scheme and authority */
+    H2P_SKIP_BADLINK,      /**< malformed link-value or target */
+    H2P_SKIP_NOTFOUND,     /**< the lookup found nothing to serve */
+    H2P_SKIP_FORBIDDEN,    /**< the lookup was denied (401/403) */
+    H2P_SKIP_TOOLARGE,     /**< larger than H2PushMaxSize */
+    H2P_SKIP_OVERLIMIT,    /**< H2PushMax reached */
+    H2P_SKIP_CLIENT,       /**< client cannot take pushes (HTTP/1, no-push) */
+    H2P_SKIP_REQUEST,      /**< parent not eligible: method, status, pushed */
+    H2P_SKIP_DUPLICATE,    /**< the same path twice in one response */
+    H2P_SKIP_LINKSOFF,     /**< a Link header while H2PushLinks is off */
+    H2P_NREASONS
+} h2p_reason;
+
+/** Where a candidate came from. */
+typedef enum {
+    H2P_SRC_STATIC = 0,    /**< H2PushResource */
+    H2P_SRC_LINK           /**< a Link response header */
+} h2p_source;
+
+/** One candidate: a parsed link-value (bad or rel=preload) and its fate. */
+typedef struct {
+    const h2p_link *link;
+    h2p_source source;
+    const char *path;      /**< resolved same-origin path, or NULL */
+    h2p_reason reason;     /**< set by h2p_policy_decide() */
+} h2p_cand;
+
+/** The request as the policy sees it, and the callbacks it needs. */
+typedef struct {
+    const char *scheme;    /**< "http" or "https" */
+    const char *authority; /**< host[:port] of the request */
+    const char *base_path; /**< the request's path, for relative refs */
+    int request_ok;        /**< parent eligible (GET, status...) */
+    int push_ok;           /**< the client accepts pushes */
+    int links_on;          /**< H2PushLinks */
+    int remaining;         /**< pushes left for this response (H2PushMax) */
+    apr_hash_t *seen;      /**< paths decided in this response (dedupe) */
+    /** Record key in the connection's diary; 1 if it was there already.
+     *  NULL: no diary. */
+    int (*claim)(void *baton, const char *key);
+    /** Take key out of the diary again (the candidate was not pushed). */
+    void (*release)(void *baton, const char *key);
+    /** Look path up as the pushed request would be made: H2P_PROMISED
+     *  when it would be served 200. NULL: no verification. */
+    h2p_reason (*verify)(void *baton, const char *path);
+    void *baton;
+} h2p_policy;
+
+/** Name of a reason: "promised", "nopush", "diary", "not-same-origin"... */
+const char *h2p_reason_name(h2p_reason reason);
+
+/** Append a candidate (h2p_cand) for every bad or rel=preload link of
+ *  'links' (h2p_link), in order; returns how many were appended. */
+int h2p_cands_add(apr_array_header_t *cands, const apr_array_header_t *links,
+                  h2p_source src);
+
+/** The text link 'l' goes out as in the response's Link header, given its
+ *  candidate 'c' (NULL when it was none: the link goes out as received).
+ *  Promised: a plain preload with the resolved path; withheld: "; nopush"
+ *  appended; malformed: NULL (dropped). */
+const char *h2p_link_emit(apr_pool_t *p, const h2p_link *l,
+                          const h2p_cand *c);
+
+/** Decide each candidate of 'cands' (h2p_cand), in order: bad link,
+ *  nopush, request, client, H2PushLinks, origin, duplicate, diary, limit,
+ *  verify. Returns the number promised; pol->remaining is updated. */
+int h2p_policy_decide(apr_pool_t *p, h2p_policy *pol,
+                      apr_array_header_t *cands);
+
+#endif /* H2P_POLICY_H */

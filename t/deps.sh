@@ -1,0 +1,18 @@
+#!/bin/sh
+# Install the Debian packages the build and the test suite need, only
+# those missing (so a second run costs nothing).
+set -e
+PKGS="apache2 apache2-dev libapache2-mod-perl2 nghttp2-client python3-h2
+      curl perl make gcc openssl"
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" \
+        || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO=sudo
+echo "t/deps.sh: installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends $missing
