@@ -467,7 +467,6 @@ static h2p_reason verify_path(void *baton, const char *path)
         "User-Agent", "Accept", "Accept-Encoding", "Accept-Language",
         "Cache-Control", "Host", NULL
     };
-    static struct ap_logconf quiet = { NULL, APLOG_CRIT };
     h2p_req *rq = baton;
     request_rec *r = rq->r, parent = *r, *rr;
     apr_off_t max_size = H2P_OR_DEFAULT(rq->dc->max_size,
@@ -487,10 +486,6 @@ static h2p_reason verify_path(void *baton, const char *path)
                                                      h2p_no_dir_conf);
     parent.user = NULL;
     parent.ap_auth_type = NULL;
-    /* a refused lookup is not a refused client: its outcome is logged
-     * below, not as "client denied" errors for a request never made */
-    parent.log = &quiet;
-
     rr = ap_sub_req_method_uri("GET", path, &parent, NULL);
     default_handler = !rr->handler || !strcmp(rr->handler, "default-handler")
                       || ap_strchr_c(rr->handler, '/');
