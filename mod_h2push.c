@@ -677,7 +677,7 @@ static int response_eligible(request_rec *r)
 {
     return r->method_number == M_GET && !r->header_only
            && r->status >= 200 && r->status < 400
-           && r->status != HTTP_NOT_MODIFIED && !h2_var(r, "H2_PUSHED");
+           && r->status != HTTP_NOT_MODIFIED;
 }
 
 /* Put every Link header line back, each link-value as the decision says:
@@ -759,9 +759,10 @@ static apr_status_t h2p_out_filter(ap_filter_t *f, apr_bucket_brigade *bb)
 {
     request_rec *r = f->r;
 
-    /* the headers are settled by the first brigade: act once, step out */
+    /* the headers are settled by the first brigade: act once, step out;
+     * a pushed response is the answer to a decision, not a new one */
     ap_remove_output_filter(f);
-    if (!r->main) {
+    if (!r->main && !h2_var(r, "H2_PUSHED")) {
         decide_response(r, get_req(r));
     }
     return ap_pass_brigade(f->next, bb);

@@ -1,0 +1,1 @@
+document.addEventListener("DOMContentLoaded", function () { document.body.insertAdjacentHTML("beforeend", "<p>app.js ran</p>"); });
