@@ -1,0 +1,183 @@
+/* Licensed under the Apache License, Version 2.0 */
+/* Unit tests of the decision (src/h2p_policy.c) with a real diary and a
+ * table standing in for the lookup. */
+#include <apr_general.h>
+#include <apr_strings.h>
+#include "unit.h"
+#include "h2p_diary.h"
+#include "h2p_policy.h"
+
+typedef struct {
+    h2p_diary *diary;
+    int lookups;
+} fake;
+
+static int claim(void *baton, const char *key)
+{
+    return h2p_diary_add(((fake *)baton)->diary,
+                         h2p_diary_key(key, strlen(key)));
+}
+
+static void release(void *baton, const char *key)
+{
+    h2p_diary_remove(((fake *)baton)->diary, h2p_diary_key(key, strlen(key)));
+}
+
+/* /missing* is not found, /private* needs credentials, /big* is too
+ * large, anything else is served. */
+static h2p_reason verify(void *baton, const char *path)
+{
+    ((fake *)baton)->lookups++;
+    if (!strncmp(path, "/missing", 8)) return H2P_SKIP_NOTFOUND;
+    if (!strncmp(path, "/private", 8)) return H2P_SKIP_FORBIDDEN;
+    if (!strncmp(path, "/big", 4)) return H2P_SKIP_TOOLARGE;
+    return H2P_PROMISED;
+}
+
+static void init(apr_pool_t *p, h2p_policy *pol, fake *f, int max)
+{
+    memset(pol, 0, sizeof(*pol));
+    pol->scheme = "https";
+    pol->authority = "example.org";
+    pol->base_path = "/dir/page.html";
+    pol->request_ok = pol->push_ok = pol->links_on = 1;
+    pol->remaining = max;
+    pol->seen = apr_hash_make(p);
+    pol->claim = claim;
+    pol->release = release;
+    pol->verify = verify;
+    pol->baton = f;
+}
+
+/* Decide one Link field value; return "reason reason ..." and the
+ * re-emitted header in *emitted. */
+static const char *run(apr_pool_t *p, h2p_policy *pol, const char *field,
+                       h2p_source src, const char **emitted)
+{
+    apr_array_header_t *links = apr_array_make(p, 4, sizeof(h2p_link));
+    apr_array_header_t *cands = apr_array_make(p, 4, sizeof(h2p_cand));
+    const char *out = "", *em = NULL;
+    int i, k = 0;
+
+    h2p_link_parse(p, field, links);
+    h2p_cands_add(cands, links, src);
+    h2p_policy_decide(p, pol, cands);
+    for (i = 0; i < cands->nelts; ++i) {
+        const h2p_cand *c = &APR_ARRAY_IDX(cands, i, h2p_cand);
+        out = apr_pstrcat(p, out, i ? " " : "", h2p_reason_name(c->reason),
+                          NULL);
+    }
+    for (i = 0; i < links->nelts; ++i) {
+        const h2p_link *l = &APR_ARRAY_IDX(links, i, h2p_link);
+        const h2p_cand *c = NULL;
+        const char *v;
+        if (k < cands->nelts && APR_ARRAY_IDX(cands, k, h2p_cand).link == l) {
+            c = &APR_ARRAY_IDX(cands, k++, h2p_cand);
+        }
+        if ((v = h2p_link_emit(p, l, c)) != NULL) {
+            em = em ? apr_pstrcat(p, em, ", ", v, NULL) : v;
+        }
+    }
+    if (emitted) {
+        *emitted = em;
+    }
+    return out;
+}
+
+int main(void)
+{
+    apr_pool_t *p;
+    h2p_policy pol;
+    fake f;
+    const char *em;
+
+    apr_initialize();
+    apr_pool_create(&p, NULL);
+    f.diary = h2p_diary_create(p, 4);
+    f.lookups = 0;
+
+    /* mod_http2's vectors, decided */
+    init(p, &pol, &f, 10);
+    CHECK_STR(run(p, &pol, "</006.css>;rel=preload, </006.js>;rel=preloadX",
+                  H2P_SRC_LINK, &em), "promised", "006");
+    CHECK_STR(em, "</006.css>; rel=preload, </006.js>;rel=preloadX",
+              "006 emitted");
+    CHECK_STR(run(p, &pol, "rel=preloadX, </x.js>; rel=preload",
+                  H2P_SRC_LINK, &em), "bad-link promised", "bad first");
+    CHECK_STR(em, "</x.js>; rel=preload", "bad first dropped");
+    CHECK_STR(run(p, &pol, "</a.js>; rel=preloa", H2P_SRC_LINK, NULL), "",
+              "preloa is no candidate");
+    CHECK_STR(run(p, &pol, "</p.js>;rel=\"preload\"; nopush", H2P_SRC_LINK,
+                  &em), "nopush", "nopush");
+    CHECK_STR(em, "</p.js>; rel=preload; nopush", "nopush kept once");
+
+    /* origin, resolution, duplicates, the lookup */
+    init(p, &pol, &f, 10);
+    CHECK_STR(run(p, &pol, "<//evil.example/x.js>; rel=preload, "
+                  "<https://other.example/x.js>; rel=preload, "
+                  "<https://EXAMPLE.org:443/y.js>; rel=preload, "
+                  "<z.css>; rel=preload; as=style, "
+                  "</dir/z.css>; rel=preload, "
+                  "</missing.css>; rel=preload, </private/a.css>; rel=preload,"
+                  " </big.bin>; rel=preload", H2P_SRC_LINK, &em),
+              "not-same-origin not-same-origin promised promised duplicate "
+              "not-found forbidden too-large", "mixed");
+    CHECK_STR(em, "<//evil.example/x.js>; rel=preload; nopush, "
+              "<https://other.example/x.js>; rel=preload; nopush, "
+              "</y.js>; rel=preload, </dir/z.css>; rel=preload; as=style, "
+              "</dir/z.css>; rel=preload; nopush, "
+              "</missing.css>; rel=preload; nopush, "
+              "</private/a.css>; rel=preload; nopush, "
+              "</big.bin>; rel=preload; nopush", "mixed emitted");
+
+    /* a withheld candidate leaves no trace in the diary */
+    init(p, &pol, &f, 10);
+    CHECK_STR(run(p, &pol, "</missing.css>; rel=preload", H2P_SRC_LINK, NULL),
+              "not-found", "missing again: looked up again, not diary");
+
+    /* the diary: once per connection, across responses */
+    init(p, &pol, &f, 10);
+    CHECK_STR(run(p, &pol, "</y.js>; rel=preload", H2P_SRC_LINK, &em),
+              "diary", "diary");
+    CHECK_STR(em, "</y.js>; rel=preload; nopush", "diary emitted");
+
+    /* the limit, and no lookup past it */
+    f.diary = h2p_diary_create(p, 16);
+    init(p, &pol, &f, 2);
+    f.lookups = 0;
+    CHECK_STR(run(p, &pol, "</1>; rel=preload, </missing>; rel=preload, "
+                  "</2>; rel=preload, </3>; rel=preload, </4>; rel=preload",
+                  H2P_SRC_LINK, NULL),
+              "promised not-found promised over-limit over-limit", "limit");
+    CHECK(f.lookups == 3, "lookups %d, want 3", f.lookups);
+    CHECK(pol.remaining == 0, "remaining %d", pol.remaining);
+    init(p, &pol, &f, 2);
+    CHECK_STR(run(p, &pol, "</3>; rel=preload", H2P_SRC_LINK, NULL),
+              "promised", "over-limit did not stay in the diary");
+
+    /* request, client and configuration gates come first */
+    init(p, &pol, &f, 10);
+    pol.request_ok = 0;
+    CHECK_STR(run(p, &pol, "</r1>; rel=preload", H2P_SRC_LINK, NULL),
+              "not-eligible-request", "request");
+    init(p, &pol, &f, 10);
+    pol.push_ok = 0;
+    CHECK_STR(run(p, &pol, "</r2>; rel=preload", H2P_SRC_STATIC, NULL),
+              "client-disabled", "client");
+    init(p, &pol, &f, 10);
+    pol.links_on = 0;
+    CHECK_STR(run(p, &pol, "</r3>; rel=preload", H2P_SRC_LINK, NULL),
+              "links-off", "links off");
+    CHECK_STR(run(p, &pol, "</r3>; rel=preload", H2P_SRC_STATIC, NULL),
+              "promised", "links off leaves the static list");
+
+    /* no diary, no lookup */
+    init(p, &pol, &f, 10);
+    pol.claim = NULL;
+    pol.verify = NULL;
+    CHECK_STR(run(p, &pol, "</missing.css>; rel=preload, </r3>; rel=preload",
+                  H2P_SRC_LINK, NULL), "promised promised", "unchecked");
+
+    CHECK_STR(h2p_reason_name(H2P_NREASONS), "unknown", "name range");
+    return unit_done("policy");
+}
