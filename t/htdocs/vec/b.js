@@ -1,0 +1,1 @@
+/* vec/b.js */ var b = 2;

@@ -1,0 +1,569 @@
+package H2PushTest;
+# Helpers for the mod_h2push Apache::Test suite:
+#   nghttp()      run `nghttp -nv` and parse its frame log (H2PushTest::Log)
+#   h2client()    run t/h2client.py (python3-h2) for pushed bodies (JSON)
+#   http()        a plain request with curl (HTTP/1.1 or h2 without push)
+#   status_json() / status_delta()   the h2push-status counters
+#   log_mark() / log_since() / wait_log()   lines appended to t/logs/*
+#   configtest()  `apache2 -t` on a small standalone configuration
+# Nothing here dies on a failed request: the result says what happened and
+# the test's assertions fail.
+use strict;
+use warnings;
+
+use Exporter 'import';
+use Apache::Test ();
+use File::Temp ();
+use File::Spec ();
+use JSON::PP ();
+use Time::HiRes ();
+
+our @EXPORT_OK = qw(url nghttp h2client http status_json status_delta
+                    log_mark log_since wait_log configtest file_content
+                    split_link_values htdocs_file sha256_file vhost_port
+                    h2push_so_exists promised_ok link_state);
+our %EXPORT_TAGS = (all => \@EXPORT_OK);
+
+my $NGHTTP  = 'nghttp';
+my $CURL    = 'curl';
+my $PYTHON  = '/usr/bin/python3';
+my $TIMEOUT = 20;   # seconds, per client run
+
+sub vars { Apache::Test::vars(@_) }
+
+# Port of a vhost: 'main' (the main server, HTTP/1.1), 'h2tls', 'h2c',
+# 'h2inherit'.
+sub vhost_port {
+    my $vhost = shift || 'main';
+    return vars('port') if $vhost eq 'main';
+    my $p = vars("${vhost}_port");
+    die "no port for vhost '$vhost'\n" unless $p;
+    return $p;
+}
+
+sub scheme_of { ($_[0] // '') eq 'h2tls' ? 'https' : 'http' }
+
+# Authority as the clients send it (also what same-origin links must use).
+sub authority { '127.0.0.1:' . vhost_port($_[0]) }
+
+sub url {
+    my($vhost, $path) = @_;
+    return scheme_of($vhost) . '://' . authority($vhost) . $path;
+}
+
+sub htdocs_file { File::Spec->catfile(vars('documentroot'), split m{/}, $_[0]) }
+
+sub file_content {
+    my $f = shift;
+    open my $fh, '<:raw', $f or return undef;
+    local $/;
+    my $c = <$fh>;
+    return $c;
+}
+
+sub sha256_file {
+    require Digest::SHA;
+    my $c = file_content(shift);
+    return defined $c ? Digest::SHA::sha256_hex($c) : undef;
+}
+
+# Run a command without a shell; returns (exit code, stdout, stderr).
+sub run_cmd {
+    my(@cmd) = @_;
+    my $out = File::Temp->new;
+    my $err = File::Temp->new;
+    my $pid = fork;
+    die "fork: $!" unless defined $pid;
+    if (!$pid) {
+        open STDIN,  '<', '/dev/null';
+        open STDOUT, '>&', $out or die;
+        open STDERR, '>&', $err or die;
+        exec { $cmd[0] } @cmd or do { print STDERR "exec $cmd[0]: $!\n"; CORE::exit(127) };
+    }
+    waitpid $pid, 0;
+    my $rc = $? == -1 ? 127 : ($? & 127) ? 128 + ($? & 127) : $? >> 8;
+    return ($rc, file_content("$out") // '', file_content("$err") // '');
+}
+
+# ---------------------------------------------------------------------------
+# nghttp
+#
+#   nghttp(vhost => 'h2tls', paths => ['/a', '/b'], no_push => 1,
+#          method => 'HEAD', data => "body", headers => ['if-none-match: x'])
+# All paths go over one connection (and nghttp drops duplicate URLs: add a
+# query string to request the same page twice).
+sub nghttp {
+    my %o = @_;
+    my $vhost = $o{vhost} || 'h2tls';
+    my @paths = ref $o{paths} ? @{ $o{paths} } : ($o{paths} // $o{path});
+    my @cmd = ($NGHTTP, '-nv', '--timeout=' . ($o{timeout} || $TIMEOUT));
+    push @cmd, '--no-push' if $o{no_push};
+    push @cmd, '-H', ":method: $o{method}" if $o{method};
+    push @cmd, '-H', $_ for @{ $o{headers} || [] };
+    my $tmp;
+    if (defined $o{data}) {
+        $tmp = File::Temp->new;
+        print $tmp $o{data};
+        close $tmp;
+        push @cmd, '-d', "$tmp";
+    }
+    push @cmd, map { url($vhost, $_) } @paths;
+    my($rc, $out, $err) = run_cmd('timeout', $TIMEOUT + 10, @cmd);
+    my $log = H2PushTest::Log->parse($out);
+    $log->{rc}    = $rc;
+    $log->{err}   = $err;
+    $log->{cmd}   = join ' ', @cmd;
+    $log->{paths} = \@paths;
+    return $log;
+}
+
+# Split one Link field value into link-values: commas outside <...> and
+# quoted strings separate them.
+sub split_link_values {
+    my $v = shift // '';
+    my @out;
+    my($cur, $inq, $ina, $esc) = (q{}, 0, 0, 0);
+    for my $ch (split //, $v) {
+        if ($inq) {
+            if ($esc) { $esc = 0 }
+            elsif ($ch eq '\\') { $esc = 1 }
+            elsif ($ch eq '"') { $inq = 0 }
+        }
+        elsif ($ina) { $ina = 0 if $ch eq '>' }
+        elsif ($ch eq '"') { $inq = 1 }
+        elsif ($ch eq '<') { $ina = 1 }
+        elsif ($ch eq ',') { push @out, $cur; $cur = ''; next }
+        $cur .= $ch;
+    }
+    push @out, $cur;
+    s/^\s+|\s+$//g for @out;
+    return grep { length } @out;
+}
+
+# ---------------------------------------------------------------------------
+# python3-h2 client: returns the decoded JSON, or { error => ... }.
+#   h2client(vhost => 'h2tls', paths => [...], headers => [[k, v]...])
+sub h2client {
+    my %o = @_;
+    my $vhost = $o{vhost} || 'h2tls';
+    my @paths = ref $o{paths} ? @{ $o{paths} } : ($o{paths} // $o{path});
+    my @cmd = ($PYTHON, File::Spec->catfile(vars('t_dir'), 'h2client.py'),
+               '--host', '127.0.0.1', '--port', vhost_port($vhost),
+               '--timeout', $TIMEOUT);
+    push @cmd, '--tls' if $vhost eq 'h2tls';
+    push @cmd, '--no-push' if $o{no_push};
+    push @cmd, '--header', "$_->[0]: $_->[1]" for @{ $o{headers} || [] };
+    push @cmd, @paths;
+    my($rc, $out, $err) = run_cmd('timeout', $TIMEOUT + 10, @cmd);
+    my $res = eval { JSON::PP->new->decode($out) };
+    return { error => "h2client rc=$rc: " . ($@ || '') . $err, raw => $out }
+        unless $res && ref $res eq 'HASH';
+    $res->{rc} = $rc;
+    $res->{stderr} = $err;
+    return $res;
+}
+
+# ---------------------------------------------------------------------------
+# curl: http(vhost => 'main', path => '/x', http => '1.1' | '2',
+#            method => 'HEAD', headers => [...], user => 'u:p')
+# Returns { rc, status, headers => [[lcname, value]...], body, err }.
+sub http {
+    my %o = @_;
+    my $vhost = $o{vhost} || 'main';
+    my $hdr = File::Temp->new;
+    my $body = File::Temp->new;
+    my @cmd = ($CURL, '-s', '-S', '-k', '--max-time', $TIMEOUT,
+               '-D', "$hdr", '-o', "$body", '-w', '%{http_code}');
+    my $ver = $o{http} || '1.1';
+    push @cmd, $ver eq '1.1' ? '--http1.1'
+             : $vhost eq 'h2tls' ? '--http2' : '--http2-prior-knowledge';
+    push @cmd, '-I' if ($o{method} // '') eq 'HEAD';
+    push @cmd, '-X', $o{method} if $o{method} && $o{method} ne 'HEAD';
+    push @cmd, '-H', $_ for @{ $o{headers} || [] };
+    push @cmd, '-u', $o{user} if $o{user};
+    push @cmd, url($vhost, $o{path});
+    my($rc, $out, $err) = run_cmd(@cmd);
+    my @h;
+    my $status = 0;
+    # the last header block is the final response (1xx blocks come first)
+    my $raw = file_content("$hdr") // '';
+    for my $block (split /\r?\n\r?\n/, $raw) {
+        next unless $block =~ m{^HTTP/\S+\s+(\d+)};
+        $status = $1;
+        @h = ();
+        for my $line (split /\r?\n/, $block) {
+            push @h, [lc $1, $2] if $line =~ /^([^:\s]+):\s*(.*?)\s*$/;
+        }
+    }
+    return { rc => $rc, status => $status, code => $out, headers => \@h,
+             body => file_content("$body") // '', err => $err,
+             raw_headers => $raw };
+}
+
+sub header_values {
+    my($res, $name) = @_;
+    return map { $_->[1] } grep { $_->[0] eq lc $name } @{ $res->{headers} };
+}
+
+# ---------------------------------------------------------------------------
+# Status counters, flattened: { responses, links, promised,
+# 'skipped.nopush', ... }.  undef when the page could not be read.
+sub status_json {
+    my $res = http(vhost => 'main', path => '/h2push-status?json');
+    return undef unless $res->{status} == 200;
+    my $j = eval { JSON::PP->new->decode($res->{body}) } or return undef;
+    my %flat;
+    for my $k (keys %$j) {
+        if (ref $j->{$k} eq 'HASH') {
+            $flat{"skipped.$_"} = $j->{$k}{$_} for keys %{ $j->{$k} };
+        }
+        else {
+            $flat{$k} = $j->{$k};
+        }
+    }
+    return \%flat;
+}
+
+# Counter changes between two status_json() snapshots; a missing snapshot
+# gives an empty hash (so assertions fail instead of the test dying).
+sub status_delta {
+    my($before, $after) = @_;
+    return {} unless $before && $after;
+    my %d;
+    $d{$_} = ($after->{$_} // 0) - ($before->{$_} // 0) for keys %$after;
+    return \%d;
+}
+
+# ---------------------------------------------------------------------------
+# Logs under t/logs.
+sub log_path { File::Spec->catfile(vars('t_logs'), $_[0] || 'error_log') }
+
+sub log_mark { my $f = log_path(shift); return -s $f || 0 }
+
+sub log_since {
+    my($name, $mark) = @_;
+    open my $fh, '<', log_path($name) or return '';
+    seek $fh, $mark, 0;
+    local $/;
+    return <$fh> // '';
+}
+
+# Wait (bounded) until the text appended to a log since $mark matches $re:
+# access log lines are written when a stream ends, which may be after the
+# client has its last frame.  Returns the appended text.
+sub wait_log {
+    my($name, $mark, $re, $timeout) = @_;
+    my $deadline = Time::HiRes::time() + ($timeout || 10);
+    my $text;
+    while (1) {
+        $text = log_since($name, $mark);
+        return $text if $text =~ $re;
+        last if Time::HiRes::time() > $deadline;
+        Time::HiRes::sleep(0.05);
+    }
+    return $text;
+}
+
+# ---------------------------------------------------------------------------
+# configtest(lines => [...], before_http2 => 1, name => 'x')
+# Writes a minimal standalone configuration and runs `apache2 -t` on it.
+# Returns { rc, out, file, lines_before } (lines_before: number of lines
+# before the test lines, so the test line N is line lines_before + N).
+sub module_so {
+    File::Spec->catfile(vars('top_dir'), '.libs', 'mod_h2push.so');
+}
+
+sub configtest {
+    my %o = @_;
+    my $dir = File::Spec->catdir(vars('t_logs'), 'configtest');
+    mkdir $dir unless -d $dir;
+    my $name = $o{name} || 'cfg';
+    $name =~ s/[^\w.-]+/_/g;
+    my $file = File::Spec->catfile($dir, "$name.conf");
+    my $mods = '/usr/lib/apache2/modules';
+    my $so = module_so();
+    my @load_h2push = (qq{LoadModule h2push_module "$so"});
+    my @load_http2  = (qq{LoadModule http2_module "$mods/mod_http2.so"});
+    my @head = (
+        "# generated by t/lib/H2PushTest.pm configtest()",
+        qq{ServerRoot "$dir"},
+        qq{DefaultRuntimeDir "$dir"},
+        qq{PidFile "$dir/$name.pid"},
+        qq{ErrorLog "$dir/$name.error_log"},
+        "Listen 127.0.0.1:" . (vars('port') + 100),
+        "ServerName localhost",
+        qq{LoadModule mpm_event_module "$mods/mod_mpm_event.so"},
+        qq{LoadModule authz_core_module "$mods/mod_authz_core.so"},
+        ($o{before_http2} ? (@load_h2push, @load_http2)
+                          : (@load_http2, @load_h2push)),
+    );
+    @head = grep { !/h2push_module/ } @head if $o{no_h2push};
+    open my $fh, '>', $file or die "$file: $!";
+    print $fh map { "$_\n" } @head, @{ $o{lines} || [] };
+    close $fh;
+    my($rc, $out, $err) = run_cmd(vars('httpd'), '-t', '-d', $dir, '-f', $file);
+    return { rc => $rc, out => "$out$err", file => $file,
+             lines_before => scalar(@head) };
+}
+
+sub h2push_so_exists { -e module_so() }
+
+# ---------------------------------------------------------------------------
+# Assertions shared by the tests.
+
+# The sorted :paths promised on the stream that requested $parent_path are
+# exactly @$want.
+sub promised_ok {
+    my($log, $parent_path, $want, $name) = @_;
+    my $sid = $log->sid_of($parent_path);
+    my @got = defined $sid ? $log->promised_paths($sid)
+                           : ("<no stream for $parent_path>");
+    local $Test::Builder::Level = $Test::Builder::Level + 1;
+    return Test::More::is_deeply(\@got, [sort @$want], $name)
+        || Test::More::diag($log->summary);
+}
+
+# How the final response of stream $sid lists <$target>: 'plain' (a
+# rel=preload link without nopush), 'nopush', 'other' (no rel=preload),
+# or '' when absent.  Several link-values for one target: joined with ','.
+sub link_state {
+    my($log, $sid, $target) = @_;
+    my @st;
+    for my $l ($log->links_to($sid, $target)) {
+        my %p;
+        for my $param (split /\s*;\s*/, $l) {
+            my($k, $v) = split /\s*=\s*/, $param, 2;
+            $p{lc $k} = defined $v ? $v : '';
+        }
+        my $rel = lc($p{rel} // '');
+        $rel =~ s/^"|"$//g;
+        if (!grep { $_ eq 'preload' } split ' ', $rel) { push @st, 'other' }
+        elsif (exists $p{nopush})                      { push @st, 'nopush' }
+        else                                           { push @st, 'plain' }
+    }
+    return join ',', @st;
+}
+
+# ===========================================================================
+package H2PushTest::Log;
+# Parsed `nghttp -nv` output.
+#
+#   {frames}   [ { index, dir => 'send'|'recv', type, length, flags,
+#                  stream, promised, end_stream, status } ... ]  in order
+#   {streams}  { id => { id, request => {name => value}, blocks => [
+#                  [[name, value]...], ... ] (response header blocks, 1xx
+#                  included), headers => final block, status, data => bytes,
+#                  pushed => 0|1, parent, path, frames => [indexes] } }
+#   {promises} [ { parent, promised, path, headers => {..}, index } ]
+use strict;
+use warnings;
+
+sub parse {
+    my($class, $text) = @_;
+    my $self = bless { raw => $text, frames => [], streams => {},
+                       promises => [] }, $class;
+    my %pending;     # stream id => [[name, value]...] not yet in a frame
+    my $cur;         # last frame (for its indented detail lines)
+    my $in_send_headers;
+    for my $line (split /\n/, $text) {
+        if ($line =~ /^\[\s*[\d.]+\] recv \(stream_id=(\d+)\) (:?[^:\s]+): ?(.*)$/) {
+            push @{ $pending{$1} }, [lc $2, $3];
+            $in_send_headers = undef;
+            next;
+        }
+        if ($line =~ /^\[\s*[\d.]+\] (send|recv) (\w+) frame <length=(\d+), flags=0x([0-9a-fA-F]+), stream_id=(\d+)>/) {
+            my $f = { index => scalar @{ $self->{frames} }, dir => $1,
+                      type => $2, length => $3, flags => hex($4),
+                      stream => $5 };
+            push @{ $self->{frames} }, $f;
+            $cur = $f;
+            $in_send_headers = undef;
+            my $sid = $f->{stream};
+            if ($sid) {
+                my $s = $self->stream($sid);
+                push @{ $s->{frames} }, $f->{index};
+            }
+            if ($f->{dir} eq 'send' && $f->{type} eq 'HEADERS') {
+                $in_send_headers = $self->stream($sid);
+            }
+            if ($f->{dir} eq 'recv' && $f->{type} eq 'HEADERS') {
+                my $block = delete $pending{$sid} || [];
+                my $s = $self->stream($sid);
+                push @{ $s->{blocks} }, $block;
+                my($st) = map { $_->[1] } grep { $_->[0] eq ':status' } @$block;
+                $f->{status} = $st;
+                if (defined $st && $st !~ /^1/) {
+                    $s->{headers} = $block;
+                    $s->{status} = $st;
+                }
+                $f->{end_stream} = $f->{flags} & 0x1;
+            }
+            elsif ($f->{dir} eq 'recv' && $f->{type} eq 'PUSH_PROMISE') {
+                my $block = delete $pending{$sid} || [];
+                my %h = map { ($_->[0] => $_->[1]) } @$block;
+                my $p = { parent => $sid, path => $h{':path'},
+                          headers => \%h, index => $f->{index},
+                          promised => undef };
+                push @{ $self->{promises} }, $p;
+                $f->{promise} = $p;
+            }
+            elsif ($f->{dir} eq 'recv' && $f->{type} eq 'DATA') {
+                $self->stream($sid)->{data} += $f->{length};
+                $f->{end_stream} = $f->{flags} & 0x1;
+            }
+            next;
+        }
+        next unless $cur;
+        if ($line =~ /promised_stream_id=(\d+)/ && $cur->{promise}) {
+            my $p = $cur->{promise};
+            $p->{promised} = $cur->{promised} = $1;
+            my $ps = $self->stream($1);
+            $ps->{pushed} = 1;
+            $ps->{parent} = $p->{parent};
+            $ps->{path}   = $p->{path};
+            $ps->{request} = $p->{headers};
+            next;
+        }
+        if ($in_send_headers && $line =~ /^\s+(:?[^:\s]+): ?(.*)$/) {
+            $in_send_headers->{request}{lc $1} = $2;
+            $in_send_headers->{path} //= $2 if lc $1 eq ':path';
+            next;
+        }
+    }
+    return $self;
+}
+
+sub stream {
+    my($self, $sid) = @_;
+    return $self->{streams}{$sid} ||= { id => $sid, frames => [], blocks => [],
+                                        headers => [], data => 0, pushed => 0,
+                                        request => {} };
+}
+
+sub ok { $_[0]->{rc} == 0 }
+sub raw { $_[0]->{raw} }
+
+# Short text for test diagnostics.
+sub summary {
+    my $self = shift;
+    my @l = ("cmd: $self->{cmd}", "rc: $self->{rc}");
+    for my $f (@{ $self->{frames} }) {
+        next if $f->{dir} eq 'send' && $f->{type} ne 'HEADERS';
+        my $s = "$f->{index}: $f->{dir} $f->{type} stream=$f->{stream}";
+        $s .= " status=$f->{status}" if defined $f->{status};
+        $s .= " promised=$f->{promised} path=" . ($f->{promise}{path} // '?')
+            if $f->{promise};
+        $s .= " len=$f->{length}" if $f->{type} eq 'DATA';
+        push @l, $s;
+    }
+    for my $sid (sort { $a <=> $b } keys %{ $self->{streams} }) {
+        my $st = $self->{streams}{$sid};
+        push @l, "stream $sid: " . ($st->{path} // '') . " status="
+            . ($st->{status} // '-') . " links=" . join(' | ', $self->links($sid));
+    }
+    push @l, "stderr: $self->{err}" if $self->{err};
+    return join "\n", @l;
+}
+
+# Stream id of the (first) request for $path (exact :path).
+sub sid_of {
+    my($self, $path) = @_;
+    for my $sid (sort { $a <=> $b } keys %{ $self->{streams} }) {
+        my $s = $self->{streams}{$sid};
+        return $sid if !$s->{pushed} && defined $s->{path} && $s->{path} eq $path;
+    }
+    return undef;
+}
+
+sub requested_sids {
+    my $self = shift;
+    return sort { $a <=> $b } grep { $_ % 2 && defined $self->{streams}{$_}{path} }
+        keys %{ $self->{streams} };
+}
+
+sub status {
+    my($self, $sid) = @_;
+    return undef unless defined $sid && $self->{streams}{$sid};
+    return $self->{streams}{$sid}{status};
+}
+
+# Final response header values of a stream (lower-case name).
+sub header {
+    my($self, $sid, $name) = @_;
+    return () unless defined $sid && $self->{streams}{$sid};
+    return map { $_->[1] } grep { $_->[0] eq lc $name }
+        @{ $self->{streams}{$sid}{headers} };
+}
+
+# The `link` header lines of the final response.
+sub link_headers { my($self, $sid) = @_; return $self->header($sid, 'link') }
+
+# Every link-value of the final response (all Link lines, comma-split).
+sub links {
+    my($self, $sid) = @_;
+    return map { H2PushTest::split_link_values($_) } $self->link_headers($sid);
+}
+
+# The link-values whose target is exactly <$target>.
+sub links_to {
+    my($self, $sid, $target) = @_;
+    return grep { /^<\Q$target\E>/ } $self->links($sid);
+}
+
+sub data_len {
+    my($self, $sid) = @_;
+    return $self->{streams}{$sid} ? $self->{streams}{$sid}{data} : 0;
+}
+
+# Promises, optionally only those on one parent stream.
+sub promises {
+    my($self, $parent) = @_;
+    return grep { !defined $parent || $_->{parent} == $parent }
+        @{ $self->{promises} };
+}
+
+# Sorted promised :paths (all, or on one parent stream).
+sub promised_paths {
+    my($self, $parent) = @_;
+    return sort map { $_->{path} // '?' } $self->promises($parent);
+}
+
+# Pushed stream (hash) for a promised path.
+sub pushed_stream {
+    my($self, $path) = @_;
+    for my $p (@{ $self->{promises} }) {
+        next unless defined $p->{path} && $p->{path} eq $path;
+        return $self->{streams}{$p->{promised}} if defined $p->{promised};
+    }
+    return undef;
+}
+
+# Index of the first frame matching all criteria (dir, type, stream,
+# status, path for PUSH_PROMISE); undef when none.
+sub frame_index {
+    my($self, %c) = @_;
+    FRAME: for my $f (@{ $self->{frames} }) {
+        for my $k (qw(dir type stream status)) {
+            next FRAME if defined $c{$k} && (!defined $f->{$k} || $f->{$k} ne $c{$k});
+        }
+        if (defined $c{path}) {
+            next FRAME unless $f->{promise} && ($f->{promise}{path} // '') eq $c{path};
+        }
+        return $f->{index};
+    }
+    return undef;
+}
+
+sub count_frames {
+    my($self, %c) = @_;
+    my $n = 0;
+    FRAME: for my $f (@{ $self->{frames} }) {
+        for my $k (qw(dir type stream)) {
+            next FRAME if defined $c{$k} && (!defined $f->{$k} || $f->{$k} ne $c{$k});
+        }
+        $n++;
+    }
+    return $n;
+}
+
+1;
