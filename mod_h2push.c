@@ -373,6 +373,7 @@ typedef struct {
     int remaining;             /* H2PushMax left */
     int promised;
     const char *paths;         /* promised paths, space-separated */
+    apr_array_header_t *static_cands; /* decided at fixups */
     apr_hash_t *seen;
 } h2p_req;
 
@@ -521,7 +522,7 @@ static void init_policy(h2p_req *rq, h2p_policy *pol, int request_ok)
     pol->authority = host ? host
                           : apr_psprintf(r->pool, "%s:%u", r->hostname,
                                          ap_get_server_port(r));
-    pol->base_path = r->uri;
+    pol->base_path = r->parsed_uri.path ? r->parsed_uri.path : r->uri;
     pol->request_ok = request_ok;
     pol->push_ok = rq->push_ok;
     pol->links_on = H2P_OR_DEFAULT(rq->dc->links, 1);
@@ -639,6 +640,7 @@ static int h2p_fixups(request_rec *r)
     h2p_cands_add(cands, rq->dc->resources, H2P_SRC_STATIC);
     decide(rq, 1, cands);
     rq->static_done = 1;
+    rq->static_cands = cands;
     if (rq->promised) {
         send_103(r, cands);
     }
@@ -713,10 +715,38 @@ static void rewrite_lines(request_rec *r, apr_array_header_t *lines,
     }
 }
 
+/* The static list in the final response. Decided at fixups: what went
+ * out in the 103 is not repeated, what was withheld is sent with nopush.
+ * Decided now: to a push client as decided, to anyone else as plain
+ * preloads a browser can act on, when the response is one to preload for. */
+static void add_static_links(request_rec *r, h2p_req *rq,
+                             const apr_array_header_t *cands, int from)
+{
+    int i;
+
+    for (i = from; i < cands->nelts; ++i) {
+        const h2p_cand *c = &APR_ARRAY_IDX(cands, i, h2p_cand);
+        const char *v = NULL;
+
+        if (rq->push_ok) {
+            if (!rq->static_done || c->reason != H2P_PROMISED) {
+                v = h2p_link_emit(r->pool, c->link, c);
+            }
+        }
+        else if (r->status >= 200 && r->status < 400
+                 && r->status != HTTP_NOT_MODIFIED) {
+            v = h2p_link_format(r->pool, c->link, NULL, 0);
+        }
+        if (v) {
+            apr_table_addn(r->headers_out, "Link", v);
+        }
+    }
+}
+
 static void decide_response(request_rec *r, h2p_req *rq)
 {
     h2p_collect col;
-    int i, nheader;
+    int nheader;
 
     apr_atomic_inc64(&h2p_stats->responses);
     col.pool = r->pool;
@@ -730,28 +760,17 @@ static void decide_response(request_rec *r, h2p_req *rq)
     if (!rq->static_done) {
         h2p_cands_add(col.cands, rq->dc->resources, H2P_SRC_STATIC);
     }
-    if (!col.cands->nelts) {
-        return;
-    }
-    decide(rq, response_eligible(r), col.cands);
-    if (rq->push_ok) {
-        rewrite_lines(r, col.lines, col.cands);
-    }
-    /* A static list not decided at fixups goes out as Link headers: to a
-     * push client as the decision says, to anyone else as plain preloads
-     * a browser can act on, when the response is one to preload for. */
-    for (i = nheader; i < col.cands->nelts; ++i) {
-        h2p_cand *c = &APR_ARRAY_IDX(col.cands, i, h2p_cand);
-
+    if (col.cands->nelts) {
+        decide(rq, response_eligible(r), col.cands);
         if (rq->push_ok) {
-            apr_table_addn(r->headers_out, "Link",
-                           h2p_link_emit(r->pool, c->link, c));
+            rewrite_lines(r, col.lines, col.cands);
         }
-        else if (r->status >= 200 && r->status < 400
-                 && r->status != HTTP_NOT_MODIFIED) {
-            apr_table_addn(r->headers_out, "Link",
-                           h2p_link_format(r->pool, c->link, NULL, 0));
-        }
+    }
+    if (rq->static_done) {
+        add_static_links(r, rq, rq->static_cands, 0);
+    }
+    else {
+        add_static_links(r, rq, col.cands, nheader);
     }
 }
 

@@ -37,7 +37,7 @@ typedef struct {
 /**
  * Parse one Link field value and append each link-value (h2p_link) to
  * 'out'. A malformed link-value is appended with bad = 1 and its raw text;
- * parsing resumes after the next comma outside quotes and angle brackets.
+ * parsing resumes after its next comma outside a quoted parameter value.
  * Only the first "rel" parameter counts (RFC 8288 §3.3).
  * @return the number of malformed link-values appended.
  */
@@ -66,7 +66,8 @@ typedef enum {
  * @param authority  host[:port] of the request (Host / :authority);
  *                   default ports (80/443) compare equal to no port,
  *                   host compares case-insensitively
- * @param base_path  the request's absolute path, without query
+ * @param base_path  the request's absolute path as received (still
+ *                   %-encoded); a query or fragment is cut off
  * @param ref        the URI-Reference from a link
  * @param path       out: absolute path with dot-segments removed and
  *                   %-encoded unreserved characters decoded, the query
