@@ -42,10 +42,14 @@
 #include "util_filter.h"
 #include "util_cfgtree.h"
 #include "mod_http2.h"
+#include "ap_socache.h"
+#include "ap_provider.h"
+#include "util_mutex.h"
 
 #include "h2p_link.h"
 #include "h2p_diary.h"
 #include "h2p_policy.h"
+#include "h2p_html.h"
 
 module AP_MODULE_DECLARE_DATA h2push_module;
 
@@ -53,6 +57,11 @@ module AP_MODULE_DECLARE_DATA h2push_module;
 #define H2P_MAX_MAX            1000
 #define H2P_DEFAULT_MAX_SIZE   (1024 * 1024)
 #define H2P_DEFAULT_DIARY      256
+#define H2P_DEFAULT_SCAN_MAX   (32 * 1024)
+#define H2P_DEFAULT_LEARN_TTL  86400
+#define H2P_LEARN_MAX_VALUE    8192      /* bytes of links per learned URL */
+#define H2P_LEARN_MUTEX        "h2push-learn"
+#define H2P_HTML_FILTER_NAME   "H2PUSH_HTML"
 #define H2P_FILTER_NAME        "H2PUSH"
 #define H2P_STATUS_HANDLER     "h2push-status"
 /* The name the main config's H2PushResource lines are handed over under
@@ -69,10 +78,20 @@ typedef struct {
     int max;                       /* H2PushMax, -1 unset */
     apr_off_t max_size;            /* H2PushMaxSize, -1 unset */
     int verify;                    /* H2PushVerify, -1 unset */
+    int early_hints;               /* H2PushEarlyHints: -1 unset, EH_* */
+    int from_html;                 /* H2PushFromHTML, -1 unset */
+    apr_off_t scan_max;            /* H2PushHTMLScanMax, -1 unset */
 } h2p_dir_conf;
+
+enum { EH_OFF = 0, EH_H2, EH_ON };
 
 typedef struct {
     int diary_entries;             /* H2PushDiaryEntries, -1 unset */
+    int learn;                     /* H2PushLearn, -1 unset */
+    const ap_socache_provider_t *learn_provider;
+    ap_socache_instance_t *learn_cache;
+    int learn_query;               /* H2PushLearnQuery, -1 unset */
+    apr_interval_time_t learn_ttl; /* H2PushLearnTTL, -1 unset */
 } h2p_srv_conf;
 
 #define H2P_CHOOSE(add, base, unset) ((add) != (unset) ? (add) : (base))
@@ -84,8 +103,8 @@ static void *create_dir_conf(apr_pool_t *p, char *dir)
 
     (void)dir;
     dc->resources = apr_array_make(p, 2, sizeof(h2p_link));
-    dc->links = dc->max = dc->verify = -1;
-    dc->max_size = -1;
+    dc->links = dc->max = dc->verify = dc->early_hints = dc->from_html = -1;
+    dc->max_size = dc->scan_max = -1;
     return dc;
 }
 
@@ -104,6 +123,9 @@ static void *merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     dc->max = H2P_CHOOSE(add->max, base->max, -1);
     dc->max_size = H2P_CHOOSE(add->max_size, base->max_size, -1);
     dc->verify = H2P_CHOOSE(add->verify, base->verify, -1);
+    dc->early_hints = H2P_CHOOSE(add->early_hints, base->early_hints, -1);
+    dc->from_html = H2P_CHOOSE(add->from_html, base->from_html, -1);
+    dc->scan_max = H2P_CHOOSE(add->scan_max, base->scan_max, -1);
     return dc;
 }
 
@@ -112,7 +134,8 @@ static void *create_srv_conf(apr_pool_t *p, server_rec *s)
     h2p_srv_conf *sc = apr_pcalloc(p, sizeof(*sc));
 
     (void)s;
-    sc->diary_entries = -1;
+    sc->diary_entries = sc->learn = sc->learn_query = -1;
+    sc->learn_ttl = -1;
     return sc;
 }
 
@@ -123,6 +146,12 @@ static void *merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
 
     sc->diary_entries = H2P_CHOOSE(add->diary_entries, base->diary_entries,
                                    -1);
+    sc->learn = H2P_CHOOSE(add->learn, base->learn, -1);
+    sc->learn_provider = add->learn != -1 ? add->learn_provider
+                                          : base->learn_provider;
+    sc->learn_cache = add->learn != -1 ? add->learn_cache : base->learn_cache;
+    sc->learn_query = H2P_CHOOSE(add->learn_query, base->learn_query, -1);
+    sc->learn_ttl = H2P_CHOOSE(add->learn_ttl, base->learn_ttl, -1);
     return sc;
 }
 
@@ -264,7 +293,9 @@ static const char *cmd_max(cmd_parms *cmd, void *dconf, const char *arg)
     return NULL;
 }
 
-static const char *cmd_max_size(cmd_parms *cmd, void *dconf, const char *arg)
+/* bytes[K|M|G] into *size, or an error naming the directive */
+static const char *parse_size(cmd_parms *cmd, const char *arg,
+                              apr_off_t *size)
 {
     apr_off_t v, unit = 1;
     char *end;
@@ -276,13 +307,115 @@ static const char *cmd_max_size(cmd_parms *cmd, void *dconf, const char *arg)
         case 'G': unit = 1024 * 1024 * 1024; ++end; break;
         }
         if (!*end && v <= APR_INT64_MAX / unit) {
-            ((h2p_dir_conf *)dconf)->max_size = v * unit;
+            *size = v * unit;
             return NULL;
         }
     }
-    return apr_psprintf(cmd->pool, "H2PushMaxSize: '%s' is not a size: "
-                        "give bytes, optionally followed by K, M or G "
-                        "(e.g. 512K)", arg);
+    return apr_psprintf(cmd->pool, "%s: '%s' is not a size: give bytes, "
+                        "optionally followed by K, M or G (e.g. 512K)",
+                        cmd->cmd->name, arg);
+}
+
+static const char *cmd_max_size(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    return parse_size(cmd, arg, &((h2p_dir_conf *)dconf)->max_size);
+}
+
+static const char *cmd_scan_max(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    return parse_size(cmd, arg, &((h2p_dir_conf *)dconf)->scan_max);
+}
+
+static const char *cmd_from_html(cmd_parms *cmd, void *dconf, int flag)
+{
+    (void)cmd;
+    ((h2p_dir_conf *)dconf)->from_html = flag;
+    return NULL;
+}
+
+static const char *cmd_early_hints(cmd_parms *cmd, void *dconf,
+                                   const char *arg)
+{
+    h2p_dir_conf *dc = dconf;
+
+    if (!strcasecmp(arg, "off")) {
+        dc->early_hints = EH_OFF;
+    }
+    else if (!strcasecmp(arg, "h2")) {
+        dc->early_hints = EH_H2;
+    }
+    else if (!strcasecmp(arg, "on")) {
+        dc->early_hints = EH_ON;
+    }
+    else {
+        return apr_psprintf(cmd->pool, "H2PushEarlyHints: '%s' is not one "
+                            "of off, h2 (HTTP/2 only) or on (HTTP/2 and "
+                            "HTTP/1.1)", arg);
+    }
+    return NULL;
+}
+
+/* H2PushLearn on [provider[:args]] | off */
+static const char *cmd_learn(cmd_parms *cmd, void *dconf, const char *onoff,
+                             const char *spec)
+{
+    h2p_srv_conf *sc = ap_get_module_config(cmd->server->module_config,
+                                            &h2push_module);
+    char *name, *args;
+    const char *err;
+
+    (void)dconf;
+    if (!strcasecmp(onoff, "off") && !spec) {
+        sc->learn = 0;
+        return NULL;
+    }
+    if (strcasecmp(onoff, "on")) {
+        return apr_psprintf(cmd->pool, "H2PushLearn: '%s' is not on or off "
+                            "(H2PushLearn on [provider[:args]] | off)",
+                            onoff);
+    }
+    name = apr_pstrdup(cmd->pool, spec ? spec : "shmcb");
+    if ((args = strchr(name, ':')) != NULL) {
+        *args++ = '\0';
+    }
+    sc->learn_provider = ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP, name,
+                                            AP_SOCACHE_PROVIDER_VERSION);
+    if (!sc->learn_provider) {
+        return apr_psprintf(cmd->pool, "H2PushLearn: unknown cache provider "
+                            "'%s' (load mod_socache_%s first)", name, name);
+    }
+    err = sc->learn_provider->create(&sc->learn_cache, args, cmd->temp_pool,
+                                     cmd->pool);
+    if (err) {
+        return apr_psprintf(cmd->pool, "H2PushLearn: %s: %s", name, err);
+    }
+    sc->learn = 1;
+    return NULL;
+}
+
+static const char *cmd_learn_query(cmd_parms *cmd, void *dconf, int flag)
+{
+    h2p_srv_conf *sc = ap_get_module_config(cmd->server->module_config,
+                                            &h2push_module);
+
+    (void)dconf;
+    sc->learn_query = flag;
+    return NULL;
+}
+
+static const char *cmd_learn_ttl(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    h2p_srv_conf *sc = ap_get_module_config(cmd->server->module_config,
+                                            &h2push_module);
+    long v = parse_count(arg, 365L * 86400);
+
+    (void)dconf;
+    if (v <= 0) {
+        return apr_psprintf(cmd->pool, "H2PushLearnTTL: '%s' is not a "
+                            "number of seconds from 1 to 31536000", arg);
+    }
+    sc->learn_ttl = apr_time_from_sec(v);
+    return NULL;
 }
 
 static const char *cmd_diary(cmd_parms *cmd, void *dconf, const char *arg)
@@ -304,10 +437,22 @@ static const char *cmd_diary(cmd_parms *cmd, void *dconf, const char *arg)
 /* ------------------------------------------------------------------ */
 /* Counters, shared by all children                                   */
 
+/* why a response was not learned from */
+enum { LR_PRIVATE, LR_NOSTORE, LR_COOKIE, LR_VARY, LR_AUTH, LR_N };
+static const char * const learn_refusals[LR_N] = {
+    "private", "no-store", "set-cookie", "vary", "authorization"
+};
+
+enum { C_RESPONSES, C_LINKS, C_N };       /* responses examined, links */
+enum { H_SENT, H_LINKS, H_HTML, H_N };     /* 103s, links in them, HTML */
+enum { L_STORED, L_REPLACED, L_EXPIRED, L_N };
+
 typedef struct {
-    apr_uint64_t responses;            /* responses examined */
-    apr_uint64_t links;                /* candidates seen */
-    apr_uint64_t reasons[H2P_NREASONS]; /* [H2P_PROMISED] = promised */
+    apr_uint64_t top[C_N];
+    apr_uint64_t reasons[H2P_NREASONS];    /* [H2P_PROMISED] = promised */
+    apr_uint64_t hints[H_N];
+    apr_uint64_t learned[L_N];
+    apr_uint64_t refused[LR_N];
 } h2p_counters;
 
 static h2p_counters h2p_local_counters; /* if shared memory fails */
@@ -373,8 +518,11 @@ typedef struct {
     int remaining;             /* H2PushMax left */
     int promised;
     const char *paths;         /* promised paths, space-separated */
-    apr_array_header_t *static_cands; /* decided at fixups */
+    apr_array_header_t *static_cands; /* the static list, once decided */
     apr_hash_t *seen;
+    int learned_done;          /* the learned store was asked */
+    const char *learned;       /* links learned for this URL, or NULL */
+    apr_time_t learned_expiry;
 } h2p_req;
 
 static APR_OPTIONAL_FN_TYPE(http2_var_lookup) *h2_var_lookup;
@@ -462,7 +610,8 @@ static void diary_release(void *baton, const char *key)
  * parent (httpd skips auth for a subrequest whose parent has the same
  * per-dir config; a parent with a config vector of its own prevents that).
  * The lookup resolves the path only: no handler runs. */
-static h2p_reason verify_path(void *baton, const char *path)
+static h2p_reason verify_path(void *baton, const char *path,
+                              const char **ctype)
 {
     static const char * const copied[] = {
         "User-Agent", "Accept", "Accept-Encoding", "Accept-Language",
@@ -505,14 +654,18 @@ static h2p_reason verify_path(void *baton, const char *path)
     else if (default_handler && rr->finfo.size > max_size) {
         reason = H2P_SKIP_TOOLARGE;
     }
+    *ctype = rr->content_type;
     ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, "h2push verify %s: status "
-                  "%d, handler %s, %s", path, rr->status,
-                  rr->handler ? rr->handler : "-", h2p_reason_name(reason));
+                  "%d, handler %s, type %s: %s", path, rr->status,
+                  rr->handler ? rr->handler : "-",
+                  rr->content_type ? rr->content_type : "-",
+                  h2p_reason_name(reason));
     ap_destroy_sub_req(rr);
     return reason;
 }
 
-static void init_policy(h2p_req *rq, h2p_policy *pol, int request_ok)
+static void init_policy(h2p_req *rq, h2p_policy *pol, h2p_mode mode,
+                        int request_ok)
 {
     request_rec *r = rq->r;
     const char *host = apr_table_get(r->headers_in, "Host");
@@ -524,7 +677,7 @@ static void init_policy(h2p_req *rq, h2p_policy *pol, int request_ok)
                                          ap_get_server_port(r));
     pol->base_path = r->parsed_uri.path ? r->parsed_uri.path : r->uri;
     pol->request_ok = request_ok;
-    pol->push_ok = rq->push_ok;
+    pol->mode = mode;
     pol->links_on = H2P_OR_DEFAULT(rq->dc->links, 1);
     pol->remaining = rq->remaining;
     pol->seen = rq->seen;
@@ -538,52 +691,271 @@ static void init_policy(h2p_req *rq, h2p_policy *pol, int request_ok)
     pol->baton = rq;
 }
 
-/* Decide, then count and log each decision and note what was promised. */
-static void decide(h2p_req *rq, int request_ok, apr_array_header_t *cands)
+static const char *source_name(h2p_source src)
+{
+    return src == H2P_SRC_STATIC ? "static"
+           : src == H2P_SRC_LEARNED ? "learned" : "link";
+}
+
+/* Decide, then count and log each decision and note what was promised.
+ * Returns how many were promised or hinted. */
+static int decide(h2p_req *rq, h2p_mode mode, int request_ok,
+                  apr_array_header_t *cands)
 {
     request_rec *r = rq->r;
     h2p_policy pol;
-    int i;
+    int i, n;
 
-    init_policy(rq, &pol, request_ok);
-    rq->promised += h2p_policy_decide(r->pool, &pol, cands);
+    init_policy(rq, &pol, mode, request_ok);
+    n = h2p_policy_decide(r->pool, &pol, cands);
     rq->remaining = pol.remaining;
-    apr_atomic_add64(&h2p_stats->links, (apr_uint64_t)cands->nelts);
+    apr_atomic_add64(&h2p_stats->top[C_LINKS], (apr_uint64_t)cands->nelts);
     for (i = 0; i < cands->nelts; ++i) {
         const h2p_cand *c = &APR_ARRAY_IDX(cands, i, h2p_cand);
         const h2p_link *l = c->link;
+        int ok = c->reason == H2P_PROMISED || c->reason == H2P_HINTED;
 
         apr_atomic_inc64(&h2p_stats->reasons[c->reason]);
         if (c->reason == H2P_PROMISED) {
+            rq->promised++;
             rq->paths = *rq->paths ? apr_pstrcat(r->pool, rq->paths, " ",
                                                  c->path, NULL)
                                    : c->path;
         }
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, APLOGNO(10901)
                       "h2push decision: source=%s target=<%.200s> path=%.200s"
-                      " result=%s%s", c->source == H2P_SRC_STATIC ? "static"
-                                                                 : "link",
+                      " result=%s%s%s%s", source_name(c->source),
                       l->bad ? l->raw : l->target, c->path ? c->path : "-",
-                      c->reason == H2P_PROMISED ? "promised"
-                                                : "skipped reason=",
-                      c->reason == H2P_PROMISED ? ""
-                                                : h2p_reason_name(c->reason));
+                      ok ? h2p_reason_name(c->reason) : "skipped reason=",
+                      ok ? "" : h2p_reason_name(c->reason),
+                      ok && c->as ? " as=" : "",
+                      ok && c->as ? c->as
+                      : ok && !l->as ? " (no as=: type unknown)" : "");
     }
     apr_table_setn(r->subprocess_env, "H2PUSH_PROMISED",
                    apr_itoa(r->pool, rq->promised));
     apr_table_setn(r->subprocess_env, "H2PUSH_PATHS", rq->paths);
+    return n;
 }
 
 /* ------------------------------------------------------------------ */
-/* Before the handler: the static list goes out in a 103               */
+/* Learned hints: the preload links of earlier responses, per URL      */
 
-/* Can the static list be decided before the handler, or must it wait for
- * the final status? A conditional request may end as 304, a missing file
- * as 404: those wait for the output filter. */
-static int static_list_now(request_rec *r, const h2p_req *rq)
+static apr_global_mutex_t *learn_mutex;
+
+static h2p_srv_conf *learning(request_rec *r)
 {
-    if (!rq->push_ok || r->method_number != M_GET || r->header_only
-        || r->expecting_100 || h2_var(r, "H2_PUSHED")) {
+    h2p_srv_conf *sc = ap_get_module_config(r->server->module_config,
+                                            &h2push_module);
+    return (sc->learn == 1 && sc->learn_cache) ? sc : NULL;
+}
+
+/* scheme://host[:port]/path[?query], default ports left out */
+static const char *learn_key(request_rec *r, const h2p_srv_conf *sc)
+{
+    const char *scheme = ap_http_scheme(r);
+    apr_port_t port = ap_get_server_port(r);
+    const char *path = r->parsed_uri.path ? r->parsed_uri.path : r->uri;
+
+    return apr_pstrcat(r->pool, scheme, "://", r->hostname,
+                       port == ap_run_default_port(r) ? ""
+                       : apr_psprintf(r->pool, ":%u", port), path,
+                       sc->learn_query == 1 && r->args ? "?" : "",
+                       sc->learn_query == 1 && r->args ? r->args : "", NULL);
+}
+
+static void learn_lock(const h2p_srv_conf *sc)
+{
+    if (learn_mutex && (sc->learn_provider->flags & AP_SOCACHE_FLAG_NOTMPSAFE)) {
+        apr_global_mutex_lock(learn_mutex);
+    }
+}
+
+static void learn_unlock(const h2p_srv_conf *sc)
+{
+    if (learn_mutex && (sc->learn_provider->flags & AP_SOCACHE_FLAG_NOTMPSAFE)) {
+        apr_global_mutex_unlock(learn_mutex);
+    }
+}
+
+/* The links learned for this request's URL (", "-joined) or NULL. An
+ * entry is "expiry-in-usec\n" + links; the cache keeps it a little longer
+ * than its expiry so that an expired entry is seen, counted and dropped. */
+static const char *learned_get(request_rec *r, h2p_req *rq)
+{
+    h2p_srv_conf *sc = learning(r);
+    unsigned char *buf;
+    unsigned int len = H2P_LEARN_MAX_VALUE;
+    const char *key;
+    char *nl;
+    apr_status_t rv;
+
+    if (rq->learned_done || !sc) {
+        return rq->learned;
+    }
+    rq->learned_done = 1;
+    key = learn_key(r, sc);
+    buf = apr_palloc(r->pool, len + 1);
+    learn_lock(sc);
+    rv = sc->learn_provider->retrieve(sc->learn_cache, r->server,
+                                      (const unsigned char *)key,
+                                      (unsigned int)strlen(key), buf, &len,
+                                      r->pool);
+    learn_unlock(sc);
+    if (rv != APR_SUCCESS || len > H2P_LEARN_MAX_VALUE) {
+        return NULL;
+    }
+    buf[len] = '\0';
+    if (!(nl = strchr((char *)buf, '\n'))) {
+        return NULL;
+    }
+    *nl = '\0';
+    rq->learned_expiry = apr_atoi64((char *)buf);
+    if (rq->learned_expiry < apr_time_now()) {
+        apr_atomic_inc64(&h2p_stats->learned[L_EXPIRED]);
+        learn_lock(sc);
+        sc->learn_provider->remove(sc->learn_cache, r->server,
+                                   (const unsigned char *)key,
+                                   (unsigned int)strlen(key), r->pool);
+        learn_unlock(sc);
+        return NULL;
+    }
+    rq->learned = nl + 1;
+    return rq->learned;
+}
+
+/* Why this response must not be learned from, or NULL: what a response
+ * says about one user must not be replayed to another. */
+static const char *header_token(request_rec *r, const char *name,
+                                const char *token)
+{
+    const char *v = apr_table_get(r->headers_out, name);
+    const char *e = apr_table_get(r->err_headers_out, name);
+
+    if (v && e) {
+        v = apr_pstrcat(r->pool, v, ",", e, NULL);
+    }
+    else if (!v) {
+        v = e;
+    }
+    return (v && ap_find_token(r->pool, v, token)) ? v : NULL;
+}
+
+static int learn_refusal(request_rec *r)
+{
+    if (apr_table_get(r->headers_in, "Authorization")) {
+        return LR_AUTH;
+    }
+    if (header_token(r, "Cache-Control", "private")) {
+        return LR_PRIVATE;
+    }
+    if (header_token(r, "Cache-Control", "no-store")) {
+        return LR_NOSTORE;
+    }
+    if (apr_table_get(r->headers_out, "Set-Cookie")
+        || apr_table_get(r->err_headers_out, "Set-Cookie")) {
+        return LR_COOKIE;
+    }
+    if (header_token(r, "Vary", "cookie")
+        || header_token(r, "Vary", "authorization")
+        || header_token(r, "Vary", "*")) {
+        return LR_VARY;
+    }
+    return -1;
+}
+
+/* Remember the same-origin preload links of this final response (from
+ * Link headers, whatever set them, and the HTML head), at most H2PushMax,
+ * replacing what was learned before. */
+static void learn(request_rec *r, h2p_req *rq, const apr_array_header_t *cands)
+{
+    h2p_srv_conf *sc = learning(r);
+    apr_interval_time_t ttl;
+    apr_hash_t *seen;
+    const char *old, *key, *value = NULL;
+    int i, n = 0, why, max;
+
+    if (!sc || r->method_number != M_GET || r->header_only
+        || (r->status != HTTP_OK && r->status != HTTP_MOVED_PERMANENTLY
+            && r->status != HTTP_MOVED_TEMPORARILY)) {
+        return;
+    }
+    if ((why = learn_refusal(r)) >= 0) {
+        apr_atomic_inc64(&h2p_stats->refused[why]);
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, APLOGNO(10905)
+                      "h2push learn: not learned (%s)", learn_refusals[why]);
+        return;
+    }
+    max = H2P_OR_DEFAULT(rq->dc->max, H2P_DEFAULT_MAX);
+    seen = apr_hash_make(r->pool);
+    for (i = 0; i < cands->nelts && n < max; ++i) {
+        const h2p_cand *c = &APR_ARRAY_IDX(cands, i, h2p_cand);
+
+        if (c->source == H2P_SRC_STATIC || !c->path
+            || apr_hash_get(seen, c->path, APR_HASH_KEY_STRING)) {
+            continue;
+        }
+        apr_hash_set(seen, c->path, APR_HASH_KEY_STRING, c->path);
+        value = apr_pstrcat(r->pool, value ? value : "", value ? ", " : "",
+                            h2p_link_format(r->pool, c->link, c->path, 0),
+                            NULL);
+        ++n;
+    }
+    old = learned_get(r, rq);
+    key = learn_key(r, sc);
+    ttl = H2P_OR_DEFAULT(sc->learn_ttl, apr_time_from_sec(H2P_DEFAULT_LEARN_TTL));
+    if (!value) {
+        if (old) {
+            learn_lock(sc);
+            sc->learn_provider->remove(sc->learn_cache, r->server,
+                                       (const unsigned char *)key,
+                                       (unsigned int)strlen(key), r->pool);
+            learn_unlock(sc);
+            apr_atomic_inc64(&h2p_stats->learned[L_REPLACED]);
+        }
+        return;
+    }
+    if (strlen(value) > H2P_LEARN_MAX_VALUE - 32) {
+        return;
+    }
+    /* unchanged and not yet half way to its expiry: nothing to write */
+    if (old && !strcmp(old, value)
+        && rq->learned_expiry - apr_time_now() > ttl / 2) {
+        return;
+    }
+    {
+        apr_time_t expiry = apr_time_now() + ttl;
+        const char *data = apr_psprintf(r->pool, "%" APR_TIME_T_FMT "\n%s",
+                                        expiry, value);
+        apr_status_t rv;
+
+        learn_lock(sc);
+        rv = sc->learn_provider->store(sc->learn_cache, r->server,
+                                       (const unsigned char *)key,
+                                       (unsigned int)strlen(key),
+                                       expiry + apr_time_from_sec(60),
+                                       (unsigned char *)data,
+                                       (unsigned int)strlen(data), r->pool);
+        learn_unlock(sc);
+        if (rv == APR_SUCCESS && (!old || strcmp(old, value))) {
+            apr_atomic_inc64(old ? &h2p_stats->learned[L_REPLACED]
+                                 : &h2p_stats->learned[L_STORED]);
+        }
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, rv, r, APLOGNO(10906)
+                      "h2push learn: %s %s: %s", old ? "replaced" : "stored",
+                      key, value);
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Before the handler: one 103 with the static list and learned hints  */
+
+/* Will the page be served, so that pushing or hinting ahead of it is
+ * right? A conditional request may end as 304, a missing file as 404, a
+ * 100-continue must come first: those wait for the output filter. */
+static int page_will_be_served(request_rec *r)
+{
+    if (r->method_number != M_GET || r->header_only || r->expecting_100) {
         return 0;
     }
     if (apr_table_get(r->headers_in, "If-None-Match")
@@ -601,7 +973,29 @@ static int static_list_now(request_rec *r, const h2p_req *rq)
     return 1;
 }
 
-static void send_103(request_rec *r, const apr_array_header_t *cands)
+/* Push to a push client; else hints, when H2PushEarlyHints asks for them
+ * on this protocol and this is a navigation (browsers act on a 103 for
+ * navigations only) that was not internally redirected. */
+static h2p_mode fixups_mode(request_rec *r, const h2p_req *rq)
+{
+    const char *mode;
+    int eh = H2P_OR_DEFAULT(rq->dc->early_hints, EH_OFF);
+
+    if (rq->push_ok) {
+        return h2_var(r, "H2_PUSHED") ? H2P_MODE_NONE : H2P_MODE_PUSH;
+    }
+    if (eh == EH_OFF || r->prev || r->proto_num < HTTP_VERSION(1, 1)
+        || (eh == EH_H2 && !r->connection->master)) {
+        return H2P_MODE_NONE;
+    }
+    mode = apr_table_get(r->headers_in, "Sec-Fetch-Mode");
+    if (mode && strcasecmp(mode, "navigate")) {
+        return H2P_MODE_NONE;
+    }
+    return H2P_MODE_HINT;
+}
+
+static void send_103(request_rec *r, const apr_array_header_t *cands, int n)
 {
     apr_table_t *saved = r->headers_out;
     const char *old_line = r->status_line;
@@ -610,7 +1004,7 @@ static void send_103(request_rec *r, const apr_array_header_t *cands)
     r->headers_out = apr_table_make(r->pool, cands->nelts);
     for (i = 0; i < cands->nelts; ++i) {
         const h2p_cand *c = &APR_ARRAY_IDX(cands, i, h2p_cand);
-        if (c->reason == H2P_PROMISED) {
+        if (c->reason == H2P_PROMISED || c->reason == H2P_HINTED) {
             apr_table_addn(r->headers_out, "Link",
                            h2p_link_emit(r->pool, c->link, c));
         }
@@ -621,28 +1015,50 @@ static void send_103(request_rec *r, const apr_array_header_t *cands)
     r->headers_out = saved;
     r->status = old_status;
     r->status_line = old_line;
+    apr_atomic_inc64(&h2p_stats->hints[H_SENT]);
+    apr_atomic_add64(&h2p_stats->hints[H_LINKS], (apr_uint64_t)n);
+}
+
+/* The learned links of this URL as candidates. */
+static void add_learned(request_rec *r, h2p_req *rq,
+                        apr_array_header_t *cands)
+{
+    const char *learned = learned_get(r, rq);
+    apr_array_header_t *links;
+
+    if (learned) {
+        links = apr_array_make(r->pool, 4, sizeof(h2p_link));
+        h2p_link_parse(r->pool, learned, links);
+        h2p_cands_add(cands, links, H2P_SRC_LEARNED);
+    }
 }
 
 static int h2p_fixups(request_rec *r)
 {
     h2p_req *rq;
     apr_array_header_t *cands;
+    h2p_mode mode;
+    int n;
 
     if (r->main) {
         return DECLINED;
     }
     rq = get_req(r);
-    if (!rq->dc->resources->nelts || !static_list_now(r, rq)) {
+    mode = fixups_mode(r, rq);
+    if (mode == H2P_MODE_NONE || !page_will_be_served(r)) {
         return DECLINED;
     }
-    cands = apr_array_make(r->pool, rq->dc->resources->nelts,
-                           sizeof(h2p_cand));
+    cands = apr_array_make(r->pool, 8, sizeof(h2p_cand));
     h2p_cands_add(cands, rq->dc->resources, H2P_SRC_STATIC);
-    decide(rq, 1, cands);
+    add_learned(r, rq, cands);
+    if (!cands->nelts) {
+        return DECLINED;
+    }
+    n = decide(rq, mode, 1, cands);
     rq->static_done = 1;
     rq->static_cands = cands;
-    if (rq->promised) {
-        send_103(r, cands);
+    if (n) {
+        send_103(r, cands, n);
     }
     return DECLINED;
 }
@@ -673,6 +1089,13 @@ static int collect_line(void *baton, const char *key, const char *value)
     h2p_link_parse(col->pool, value, line->links);
     h2p_cands_add(col->cands, line->links, H2P_SRC_LINK);
     return 1;
+}
+
+/* A response to hint for: GET or HEAD, 2xx or 3xx but not 304. */
+static int hint_eligible(request_rec *r)
+{
+    return r->method_number == M_GET && r->status >= 200 && r->status < 400
+           && r->status != HTTP_NOT_MODIFIED;
 }
 
 static int response_eligible(request_rec *r)
@@ -715,40 +1138,32 @@ static void rewrite_lines(request_rec *r, apr_array_header_t *lines,
     }
 }
 
-/* The static list in the final response. Decided at fixups: what went
- * out in the 103 is not repeated, what was withheld is sent with nopush.
- * Decided now: to a push client as decided, to anyone else as plain
- * preloads a browser can act on, when the response is one to preload for. */
-static void add_static_links(request_rec *r, h2p_req *rq,
-                             const apr_array_header_t *cands, int from)
+/* The static list in the final response. To a push client: what the 103
+ * promised is not repeated, what was withheld goes with nopush. To anyone
+ * else: what was hinted, as plain preloads a browser can act on. */
+static void add_static_links(request_rec *r, h2p_req *rq, int at_fixups)
 {
     int i;
 
-    for (i = from; i < cands->nelts; ++i) {
-        const h2p_cand *c = &APR_ARRAY_IDX(cands, i, h2p_cand);
-        const char *v = NULL;
+    for (i = 0; rq->static_cands && i < rq->static_cands->nelts; ++i) {
+        const h2p_cand *c = &APR_ARRAY_IDX(rq->static_cands, i, h2p_cand);
 
-        if (rq->push_ok) {
-            if (!rq->static_done || c->reason != H2P_PROMISED) {
-                v = h2p_link_emit(r->pool, c->link, c);
-            }
+        if (c->source != H2P_SRC_STATIC
+            || (rq->push_ok && at_fixups && c->reason == H2P_PROMISED)
+            || (!rq->push_ok && c->reason != H2P_HINTED)) {
+            continue;
         }
-        else if (r->status >= 200 && r->status < 400
-                 && r->status != HTTP_NOT_MODIFIED) {
-            v = h2p_link_format(r->pool, c->link, NULL, 0);
-        }
-        if (v) {
-            apr_table_addn(r->headers_out, "Link", v);
-        }
+        apr_table_addn(r->headers_out, "Link",
+                       h2p_link_emit(r->pool, c->link, c));
     }
 }
 
 static void decide_response(request_rec *r, h2p_req *rq)
 {
     h2p_collect col;
-    int nheader;
+    int at_fixups = rq->static_done;
 
-    apr_atomic_inc64(&h2p_stats->responses);
+    apr_atomic_inc64(&h2p_stats->top[C_RESPONSES]);
     col.pool = r->pool;
     col.lines = apr_array_make(r->pool, 4, sizeof(h2p_line));
     col.cands = apr_array_make(r->pool, 8, sizeof(h2p_cand));
@@ -756,22 +1171,23 @@ static void decide_response(request_rec *r, h2p_req *rq)
     apr_table_do(collect_line, &col, r->headers_out, "Link", NULL);
     col.table = r->err_headers_out;
     apr_table_do(collect_line, &col, r->err_headers_out, "Link", NULL);
-    nheader = col.cands->nelts;
-    if (!rq->static_done) {
-        h2p_cands_add(col.cands, rq->dc->resources, H2P_SRC_STATIC);
-    }
     if (col.cands->nelts) {
-        decide(rq, response_eligible(r), col.cands);
+        decide(rq, rq->push_ok ? H2P_MODE_PUSH : H2P_MODE_NONE,
+               response_eligible(r), col.cands);
         if (rq->push_ok) {
             rewrite_lines(r, col.lines, col.cands);
         }
     }
-    if (rq->static_done) {
-        add_static_links(r, rq, rq->static_cands, 0);
+    learn(r, rq, col.cands);
+    if (!at_fixups && rq->dc->resources->nelts) {
+        rq->static_cands = apr_array_make(r->pool, rq->dc->resources->nelts,
+                                          sizeof(h2p_cand));
+        h2p_cands_add(rq->static_cands, rq->dc->resources, H2P_SRC_STATIC);
+        decide(rq, rq->push_ok ? H2P_MODE_PUSH : H2P_MODE_HINT,
+               rq->push_ok ? response_eligible(r) : hint_eligible(r),
+               rq->static_cands);
     }
-    else {
-        add_static_links(r, rq, col.cands, nheader);
-    }
+    add_static_links(r, rq, at_fixups);
 }
 
 static apr_status_t h2p_out_filter(ap_filter_t *f, apr_bucket_brigade *bb)
@@ -787,12 +1203,93 @@ static apr_status_t h2p_out_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     return ap_pass_brigade(f->next, bb);
 }
 
+/* ------------------------------------------------------------------ */
+/* Preload links in the HTML head (H2PushFromHTML)                    */
+
+typedef struct {
+    h2p_html *scan;
+    apr_bucket_brigade *held;      /* what was scanned, held back */
+    apr_array_header_t *found;     /* link-values (const char *) */
+} h2p_html_ctx;
+
+static int html_scannable(request_rec *r, const h2p_dir_conf *dc)
+{
+    return H2P_OR_DEFAULT(dc->from_html, 0) == 1 && !r->main
+           && !r->header_only && r->status >= 200 && r->status < 300
+           && r->content_type
+           && !strncasecmp(r->content_type, "text/html", 9)
+           && !r->content_encoding
+           && !apr_table_get(r->headers_out, "Content-Encoding");
+}
+
+/* Holds the body back (at most H2PushHTMLScanMax) while it scans the
+ * head, then adds what it found as Link headers and lets everything go,
+ * unchanged. Ends early at </head>, <body>, a flush or the end. */
+static apr_status_t h2p_html_filter(ap_filter_t *f, apr_bucket_brigade *bb)
+{
+    request_rec *r = f->r;
+    h2p_html_ctx *ctx = f->ctx;
+    apr_bucket *b;
+    int i, done = 0;
+
+    if (!ctx) {
+        h2p_dir_conf *dc = ap_get_module_config(r->per_dir_config,
+                                                &h2push_module);
+        if (!html_scannable(r, dc)) {
+            ap_remove_output_filter(f);
+            return ap_pass_brigade(f->next, bb);
+        }
+        f->ctx = ctx = apr_pcalloc(r->pool, sizeof(*ctx));
+        ctx->scan = h2p_html_create(r->pool, (apr_size_t)H2P_OR_DEFAULT(
+                                        dc->scan_max, H2P_DEFAULT_SCAN_MAX));
+        ctx->found = apr_array_make(r->pool, 4, sizeof(const char *));
+    }
+    for (b = APR_BRIGADE_FIRST(bb); b != APR_BRIGADE_SENTINEL(bb) && !done;
+         b = APR_BUCKET_NEXT(b)) {
+        const char *data;
+        apr_size_t len;
+
+        if (APR_BUCKET_IS_EOS(b) || APR_BUCKET_IS_FLUSH(b)
+            || apr_bucket_read(b, &data, &len, APR_BLOCK_READ)
+               != APR_SUCCESS) {
+            done = 1;
+        }
+        else if (!APR_BUCKET_IS_METADATA(b)) {
+            done = h2p_html_feed(ctx->scan, data, len, ctx->found)
+                   == H2P_HTML_DONE;
+        }
+    }
+    if (!done) {
+        return ap_save_brigade(f, &ctx->held, &bb, r->pool);
+    }
+    for (i = 0; i < ctx->found->nelts; ++i) {
+        const char *v = APR_ARRAY_IDX(ctx->found, i, const char *);
+        apr_table_addn(r->headers_out, "Link", v);
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, APLOGNO(10907)
+                      "h2push html: found %s", v);
+    }
+    apr_atomic_add64(&h2p_stats->hints[H_HTML], (apr_uint64_t)ctx->found->nelts);
+    ap_remove_output_filter(f);
+    if (ctx->held) {
+        APR_BRIGADE_PREPEND(bb, ctx->held);
+    }
+    return ap_pass_brigade(f->next, bb);
+}
+
 static ap_filter_rec_t *h2p_filter_handle;
+static ap_filter_rec_t *h2p_html_filter_handle;
 
 static void h2p_insert_filter(request_rec *r)
 {
-    if (!r->main) {
-        ap_add_output_filter_handle(h2p_filter_handle, NULL, r,
+    h2p_dir_conf *dc;
+
+    if (r->main) {
+        return;
+    }
+    ap_add_output_filter_handle(h2p_filter_handle, NULL, r, r->connection);
+    dc = ap_get_module_config(r->per_dir_config, &h2push_module);
+    if (H2P_OR_DEFAULT(dc->from_html, 0) == 1) {
+        ap_add_output_filter_handle(h2p_html_filter_handle, NULL, r,
                                     r->connection);
     }
 }
@@ -800,8 +1297,38 @@ static void h2p_insert_filter(request_rec *r)
 /* ------------------------------------------------------------------ */
 /* Status page                                                        */
 
+/* One group of counters as JSON members or HTML table rows. */
+static void print_group(request_rec *r, int json, const char *title,
+                        const char * const *names, apr_uint64_t *values,
+                        int n, int skip)
+{
+    int i, first = 1;
+
+    for (i = 0; i < n; ++i) {
+        apr_uint64_t v = apr_atomic_read64(&values[i]);
+
+        if (i == skip || (i == H2P_HINTED && values == h2p_stats->reasons)) {
+            continue;
+        }
+        if (json) {
+            ap_rprintf(r, "%s\"%s\":%" APR_UINT64_T_FMT, first ? "" : ",",
+                       names[i], v);
+        }
+        else {
+            ap_rprintf(r, "<tr><th>%s%s</th><td>%" APR_UINT64_T_FMT
+                       "</td></tr>\n", title, names[i], v);
+        }
+        first = 0;
+    }
+}
+
 static int h2p_status_handler(request_rec *r)
 {
+    static const char * const top[] = { "responses", "links" };
+    static const char * const hints[] = { "sent", "links", "html_links" };
+    static const char * const learned[] = { "stored", "replaced", "expired" };
+    const char *reasons[H2P_NREASONS];
+    h2p_counters *st = h2p_stats;
     int i, json;
 
     if (!r->handler || strcmp(r->handler, H2P_STATUS_HANDLER)) {
@@ -809,6 +1336,9 @@ static int h2p_status_handler(request_rec *r)
     }
     if (r->method_number != M_GET) {
         return HTTP_METHOD_NOT_ALLOWED;
+    }
+    for (i = 0; i < H2P_NREASONS; ++i) {
+        reasons[i] = h2p_reason_name(i);
     }
     json = r->args && !strcmp(r->args, "json");
     ap_set_content_type(r, json ? "application/json"
@@ -818,35 +1348,38 @@ static int h2p_status_handler(request_rec *r)
         return OK;
     }
     if (json) {
-        ap_rprintf(r, "{\"responses\":%" APR_UINT64_T_FMT ",\"links\":%"
-                   APR_UINT64_T_FMT ",\"promised\":%" APR_UINT64_T_FMT
-                   ",\"skipped\":{", apr_atomic_read64(&h2p_stats->responses),
-                   apr_atomic_read64(&h2p_stats->links),
-                   apr_atomic_read64(&h2p_stats->reasons[H2P_PROMISED]));
-        for (i = 1; i < H2P_NREASONS; ++i) {
-            ap_rprintf(r, "%s\"%s\":%" APR_UINT64_T_FMT, i > 1 ? "," : "",
-                       h2p_reason_name(i),
-                       apr_atomic_read64(&h2p_stats->reasons[i]));
-        }
-        ap_rputs("}}\n", r);
+        ap_rputs("{", r);
+        print_group(r, 1, "", top, st->top, C_N, -1);
+        ap_rprintf(r, ",\"promised\":%" APR_UINT64_T_FMT ",\"hinted\":%"
+                   APR_UINT64_T_FMT ",\"skipped\":{",
+                   apr_atomic_read64(&st->reasons[H2P_PROMISED]),
+                   apr_atomic_read64(&st->reasons[H2P_HINTED]));
+        print_group(r, 1, "", reasons, st->reasons, H2P_NREASONS,
+                    H2P_PROMISED);
+        ap_rputs("},\"hints\":{", r);
+        print_group(r, 1, "", hints, st->hints, H_N, -1);
+        ap_rputs("},\"learned\":{", r);
+        print_group(r, 1, "", learned, st->learned, L_N, -1);
+        ap_rputs(",\"refused\":{", r);
+        print_group(r, 1, "", learn_refusals, st->refused, LR_N, -1);
+        ap_rputs("}}}\n", r);
         return OK;
     }
     ap_rputs(DOCTYPE_HTML_4_01 "<html><head><title>mod_h2push status</title>"
              "</head><body><h1>mod_h2push status</h1>\n"
              "<p>Counters of all child processes since the last (re)start."
              " <a href=\"?json\">JSON</a></p>\n<table border=\"1\">\n", r);
-    ap_rprintf(r, "<tr><th>responses examined</th><td>%" APR_UINT64_T_FMT
-               "</td></tr>\n<tr><th>links seen</th><td>%" APR_UINT64_T_FMT
-               "</td></tr>\n<tr><th>pushes promised</th><td>%"
-               APR_UINT64_T_FMT "</td></tr>\n",
-               apr_atomic_read64(&h2p_stats->responses),
-               apr_atomic_read64(&h2p_stats->links),
-               apr_atomic_read64(&h2p_stats->reasons[H2P_PROMISED]));
-    for (i = 1; i < H2P_NREASONS; ++i) {
-        ap_rprintf(r, "<tr><th>skipped: %s</th><td>%" APR_UINT64_T_FMT
-                   "</td></tr>\n", h2p_reason_name(i),
-                   apr_atomic_read64(&h2p_stats->reasons[i]));
-    }
+    print_group(r, 0, "", top, st->top, C_N, -1);
+    ap_rprintf(r, "<tr><th>promised</th><td>%" APR_UINT64_T_FMT "</td></tr>\n"
+               "<tr><th>hinted</th><td>%" APR_UINT64_T_FMT "</td></tr>\n",
+               apr_atomic_read64(&st->reasons[H2P_PROMISED]),
+               apr_atomic_read64(&st->reasons[H2P_HINTED]));
+    print_group(r, 0, "skipped: ", reasons, st->reasons, H2P_NREASONS,
+                H2P_PROMISED);
+    print_group(r, 0, "103 hints: ", hints, st->hints, H_N, -1);
+    print_group(r, 0, "learned: ", learned, st->learned, L_N, -1);
+    print_group(r, 0, "not learned: ", learn_refusals, st->refused,
+                LR_N, -1);
     ap_rputs("</table></body></html>\n", r);
     return OK;
 }
@@ -854,27 +1387,41 @@ static int h2p_status_handler(request_rec *r)
 /* ------------------------------------------------------------------ */
 /* Start-up                                                           */
 
+/* What the main config asks of Early Hints, to tell an admin when the
+ * 103s this module sends on HTTP/2 would never reach a client. */
+static int eh_wanted, eh_forwarded;
+
 /* httpd runs every module's handler for a directive that several modules
  * define, the most recently loaded first. mod_http2 would then keep a push
  * list of its own (and reject this module's attributes), so before the
  * main config is processed every H2PushResource line is renamed to a name
  * only this module defines. */
-static void claim_resource_lines(ap_directive_t *d)
+static void scan_config_lines(ap_directive_t *d)
 {
     for (; d; d = d->next) {
         if (!strcasecmp(d->directive, "H2PushResource")) {
             d->directive = H2P_RESOURCE_OWN;
         }
-        claim_resource_lines(d->first_child);
+        else if (!strcasecmp(d->directive, "H2PushEarlyHints") && d->args
+                 && strcasecmp(d->args, "off")) {
+            eh_wanted = 1;
+        }
+        else if (!strcasecmp(d->directive, "H2EarlyHints") && d->args
+                 && !strcasecmp(d->args, "on")) {
+            eh_forwarded = 1;
+        }
+        scan_config_lines(d->first_child);
     }
 }
 
 static int h2p_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
                           apr_pool_t *ptemp)
 {
-    (void)pconf; (void)plog; (void)ptemp;
-    claim_resource_lines(ap_conftree);
-    return OK;
+    (void)plog; (void)ptemp;
+    eh_wanted = eh_forwarded = 0;
+    scan_config_lines(ap_conftree);
+    return ap_mutex_register(pconf, H2P_LEARN_MUTEX, NULL, APR_LOCK_DEFAULT,
+                             0) == APR_SUCCESS ? OK : HTTP_INTERNAL_SERVER_ERROR;
 }
 
 /* In .htaccess files both modules see H2PushResource, this one first only
@@ -899,18 +1446,99 @@ static int h2p_check_config(apr_pool_t *pconf, apr_pool_t *plog,
     return OK;
 }
 
+/* the servers whose learned-hints cache was set up (one per cache) */
+static apr_status_t learn_cleanup(void *data)
+{
+    apr_array_header_t *owners = data;
+    int i;
+
+    for (i = 0; i < owners->nelts; ++i) {
+        server_rec *s = APR_ARRAY_IDX(owners, i, server_rec *);
+        h2p_srv_conf *sc = ap_get_module_config(s->module_config,
+                                                &h2push_module);
+        sc->learn_provider->destroy(sc->learn_cache, s);
+    }
+    return APR_SUCCESS;
+}
+
+/* Set up each learned-hints cache once (virtual hosts share the main
+ * server's unless they name their own), and a mutex for those caches that
+ * are not safe across processes (shmcb). */
+static apr_status_t learn_init(apr_pool_t *pconf, apr_pool_t *ptemp,
+                               server_rec *main_s)
+{
+    struct ap_socache_hints hints = { 64, 512, 600 };
+    apr_hash_t *done = apr_hash_make(ptemp);
+    apr_array_header_t *owners = apr_array_make(pconf, 1,
+                                                sizeof(server_rec *));
+    apr_status_t rv;
+    server_rec *s;
+
+    learn_mutex = NULL;
+    apr_pool_cleanup_register(pconf, owners, learn_cleanup,
+                              apr_pool_cleanup_null);
+    for (s = main_s; s; s = s->next) {
+        h2p_srv_conf *sc = ap_get_module_config(s->module_config,
+                                                &h2push_module);
+
+        if (!sc->learn_cache || apr_hash_get(done, &sc->learn_cache,
+                                             sizeof(sc->learn_cache))) {
+            continue;
+        }
+        apr_hash_set(done, &sc->learn_cache, sizeof(sc->learn_cache), s);
+        if ((sc->learn_provider->flags & AP_SOCACHE_FLAG_NOTMPSAFE)
+            && !learn_mutex) {
+            rv = ap_global_mutex_create(&learn_mutex, NULL, H2P_LEARN_MUTEX,
+                                        NULL, main_s, pconf, 0);
+            if (rv != APR_SUCCESS) {
+                return rv;
+            }
+        }
+        rv = sc->learn_provider->init(sc->learn_cache, "mod_h2push-learn",
+                                      &hints, s, pconf);
+        if (rv != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, APLOGNO(10909)
+                         "H2PushLearn: cannot set up the cache of %s",
+                         sc->learn_provider->name ? sc->learn_provider->name
+                                                  : "the provider");
+            return rv;
+        }
+        APR_ARRAY_PUSH(owners, server_rec *) = s;
+    }
+    return APR_SUCCESS;
+}
+
+static void h2p_child_init(apr_pool_t *p, server_rec *s)
+{
+    if (learn_mutex) {
+        apr_global_mutex_child_init(&learn_mutex,
+                                    apr_global_mutex_lockfile(learn_mutex),
+                                    p);
+    }
+    (void)s;
+}
+
 static int h2p_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                            apr_pool_t *ptemp, server_rec *s)
 {
     apr_shm_t *shm;
 
-    (void)plog; (void)ptemp;
+    (void)plog;
     h2_var_lookup = APR_RETRIEVE_OPTIONAL_FN(http2_var_lookup);
     h2p_no_dir_conf = ap_create_per_dir_config(pconf);
     if (!h2_var_lookup) {
         ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, APLOGNO(10903)
                      "mod_http2 is not loaded: mod_h2push will push "
                      "nothing, and only add static-list Link headers");
+    }
+    if (eh_wanted && !eh_forwarded) {
+        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, APLOGNO(10908)
+                     "H2PushEarlyHints is on but mod_http2's H2EarlyHints is "
+                     "not: on HTTP/2, 103 responses will not reach clients "
+                     "(add 'H2EarlyHints on')");
+    }
+    if (learn_init(pconf, ptemp, s) != APR_SUCCESS) {
+        return HTTP_INTERNAL_SERVER_ERROR;
     }
     if (apr_shm_create(&shm, sizeof(h2p_counters), NULL, pconf)
         == APR_SUCCESS) {
@@ -942,6 +1570,21 @@ static const command_rec h2p_cmds[] = {
         "on|off: push only what a lookup says would be served 200"),
     AP_INIT_TAKE1("H2PushDiaryEntries", cmd_diary, NULL, RSRC_CONF,
         "resources remembered per connection (default 256, 0: off)"),
+    AP_INIT_TAKE1("H2PushEarlyHints", cmd_early_hints, NULL, OR_FILEINFO,
+        "off|h2|on: send a 103 with preload hints to clients that do not "
+        "take pushes (h2: on HTTP/2 only; default off)"),
+    AP_INIT_TAKE12("H2PushLearn", cmd_learn, NULL, RSRC_CONF,
+        "on [provider[:args]] | off: learn preload links per URL and replay "
+        "them before the handler (default provider shmcb)"),
+    AP_INIT_FLAG("H2PushLearnQuery", cmd_learn_query, NULL, RSRC_CONF,
+        "on|off: learn per URL including its query string (default off)"),
+    AP_INIT_TAKE1("H2PushLearnTTL", cmd_learn_ttl, NULL, RSRC_CONF,
+        "seconds a learned entry lives (default 86400)"),
+    AP_INIT_FLAG("H2PushFromHTML", cmd_from_html, NULL, OR_FILEINFO,
+        "on|off: find <link rel=preload> in the head of HTML responses"),
+    AP_INIT_TAKE1("H2PushHTMLScanMax", cmd_scan_max, NULL, OR_FILEINFO,
+        "bytes of an HTML response scanned (and held back) at most "
+        "(default 32K)"),
     { NULL }
 };
 
@@ -953,6 +1596,7 @@ static void h2p_register_hooks(apr_pool_t *p)
     ap_hook_pre_config(h2p_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_check_config(h2p_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(h2p_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(h2p_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_pre_connection(h2p_pre_connection, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_fixups(h2p_fixups, after_dir, NULL, APR_HOOK_LAST);
     ap_hook_insert_filter(h2p_insert_filter, NULL, NULL, APR_HOOK_MIDDLE);
@@ -962,6 +1606,10 @@ static void h2p_register_hooks(apr_pool_t *p)
     h2p_filter_handle = ap_register_output_filter(H2P_FILTER_NAME,
                                                   h2p_out_filter, NULL,
                                                   AP_FTYPE_PROTOCOL - 1);
+    /* before content codings (mod_deflate), after content generators */
+    h2p_html_filter_handle = ap_register_output_filter(H2P_HTML_FILTER_NAME,
+                                                       h2p_html_filter, NULL,
+                                                       AP_FTYPE_CONTENT_SET - 1);
 }
 
 AP_DECLARE_MODULE(h2push) = {

@@ -31,14 +31,23 @@ typedef enum {
     H2P_SKIP_REQUEST,      /**< parent not eligible: method, status, pushed */
     H2P_SKIP_DUPLICATE,    /**< the same path twice in one response */
     H2P_SKIP_LINKSOFF,     /**< a Link header while H2PushLinks is off */
+    H2P_HINTED,            /**< goes out as a hint (103, Link), not pushed */
     H2P_NREASONS
 } h2p_reason;
 
 /** Where a candidate came from. */
 typedef enum {
     H2P_SRC_STATIC = 0,    /**< H2PushResource */
-    H2P_SRC_LINK           /**< a Link response header */
+    H2P_SRC_LINK,          /**< a Link response header (or the HTML) */
+    H2P_SRC_LEARNED        /**< learned from an earlier response */
 } h2p_source;
+
+/** What the decision is for. */
+typedef enum {
+    H2P_MODE_NONE = 0,     /**< neither push nor hint: all client-disabled */
+    H2P_MODE_PUSH,         /**< the client takes pushes: promise or skip */
+    H2P_MODE_HINT          /**< no push: hint (103 or Link) or skip */
+} h2p_mode;
 
 /** One candidate: a parsed link-value (bad or rel=preload) and its fate. */
 typedef struct {
@@ -46,6 +55,8 @@ typedef struct {
     h2p_source source;
     const char *path;      /**< resolved same-origin path, or NULL */
     h2p_reason reason;     /**< set by h2p_policy_decide() */
+    const char *as;        /**< as= to add (the link had none), or NULL */
+    int cors;              /**< add crossorigin along with 'as' */
 } h2p_cand;
 
 /** The request as the policy sees it, and the callbacks it needs. */
@@ -54,7 +65,7 @@ typedef struct {
     const char *authority; /**< host[:port] of the request */
     const char *base_path; /**< the request's path, for relative refs */
     int request_ok;        /**< parent eligible (GET, status...) */
-    int push_ok;           /**< the client accepts pushes */
+    h2p_mode mode;         /**< push, hint, or neither */
     int links_on;          /**< H2PushLinks */
     int remaining;         /**< pushes left for this response (H2PushMax) */
     apr_hash_t *seen;      /**< paths decided in this response (dedupe) */
@@ -64,8 +75,9 @@ typedef struct {
     /** Take key out of the diary again (the candidate was not pushed). */
     void (*release)(void *baton, const char *key);
     /** Look path up as the pushed request would be made: H2P_PROMISED
-     *  when it would be served 200. NULL: no verification. */
-    h2p_reason (*verify)(void *baton, const char *path);
+     *  when it would be served 200, and its content type in *ctype (or
+     *  NULL). NULL: no verification. */
+    h2p_reason (*verify)(void *baton, const char *path, const char **ctype);
     void *baton;
 } h2p_policy;
 
@@ -79,14 +91,20 @@ int h2p_cands_add(apr_array_header_t *cands, const apr_array_header_t *links,
 
 /** The text link 'l' goes out as in the response's Link header, given its
  *  candidate 'c' (NULL when it was none: the link goes out as received).
- *  Promised: a plain preload with the resolved path; withheld: "; nopush"
- *  appended; malformed: NULL (dropped). */
+ *  Promised or hinted: a plain preload with the resolved path (and the
+ *  as= found for it); withheld: "; nopush" appended; malformed: NULL. */
 const char *h2p_link_emit(apr_pool_t *p, const h2p_link *l,
                           const h2p_cand *c);
 
+/** The fetch destination (as=) for a content type: "style", "script",
+ *  "font", "image", "fetch"; *cors set when the browser fetches it in
+ *  CORS mode (fonts, JSON). NULL when unknown. */
+const char *h2p_as_for_type(const char *ctype, int *cors);
+
 /** Decide each candidate of 'cands' (h2p_cand), in order: bad link,
- *  nopush, request, client, H2PushLinks, origin, duplicate, diary, limit,
- *  verify. Returns the number promised; pol->remaining is updated. */
+ *  nopush, request, client, H2PushLinks, origin, duplicate, diary (push
+ *  only), limit, verify. Returns the number promised or hinted;
+ *  pol->remaining is updated. */
 int h2p_policy_decide(apr_pool_t *p, h2p_policy *pol,
                       apr_array_header_t *cands);
 

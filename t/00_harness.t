@@ -14,7 +14,8 @@ for my $vhost (qw(h2tls h2c)) {
     ok($log->ok, "$vhost: nghttp exits 0") or diag $log->summary;
     is($sid, 13, "$vhost: first request is stream 13");
     is($log->status($sid), 200, "$vhost: status 200");
-    is_deeply([$log->links($sid)], ['</assets/x.css>; rel=preload'],
+    # promised as configured, with the as= the lookup found for a CSS file
+    is_deeply([$log->links($sid)], ['</assets/x.css>; rel=preload; as=style'],
               "$vhost: one Link, as configured") or diag $log->summary;
     is_deeply([$log->promised_paths($sid)], ['/assets/x.css'],
               "$vhost: /assets/x.css promised on stream 13")

@@ -20,15 +20,24 @@ my @reasons = qw(nopush diary not-same-origin bad-link not-found forbidden
     my $j = eval { JSON::PP->new->decode($res->{body}) };
     ok($j && ref $j eq 'HASH', 'json: parses') or diag $res->{body};
     $j ||= {};
-    is_deeply([sort keys %$j], [sort qw(responses links promised skipped)],
+    is_deeply([sort keys %$j],
+              [sort qw(responses links promised hinted skipped hints learned)],
               'json: top-level keys');
+    is_deeply([sort keys %{ $j->{hints} || {} }], [sort qw(sent links html_links)],
+              'json: hints keys');
+    is_deeply([sort keys %{ $j->{learned} || {} }],
+              [sort qw(stored replaced expired refused)], 'json: learned keys');
+    is_deeply([sort keys %{ ($j->{learned} || {})->{refused} || {} }],
+              [sort qw(private no-store set-cookie vary authorization)],
+              'json: learned.refused keys');
     is_deeply([sort keys %{ $j->{skipped} || {} }], [sort @reasons],
               'json: skipped keys');
     my @nonint = grep { !defined $_ || ref $_ || $_ !~ /^\d+$/ }
-        map({ $j->{$_} } qw(responses links promised)),
+        map({ $j->{$_} } qw(responses links promised hinted)),
         map({ ($j->{skipped} || {})->{$_} } @reasons);
     is_deeply(\@nonint, [], 'json: every counter is a whole number');
-    like($res->{body}, qr/^\{"responses":\d+,"links":\d+,"promised":\d+,"skipped":\{/,
+    like($res->{body},
+         qr/^\{"responses":\d+,"links":\d+,"promised":\d+,"hinted":\d+,"skipped":\{/,
          'json: field order as documented');
 }
 

@@ -212,13 +212,19 @@ sub status_json {
     my $res = http(vhost => 'main', path => '/h2push-status?json');
     return undef unless $res->{status} == 200;
     my $j = eval { JSON::PP->new->decode($res->{body}) } or return undef;
+    # nested groups flattened with dotted names: "skipped.diary",
+    # "hints.sent", "learned.refused.private"
     my %flat;
-    for my $k (keys %$j) {
-        if (ref $j->{$k} eq 'HASH') {
-            $flat{"skipped.$_"} = $j->{$k}{$_} for keys %{ $j->{$k} };
-        }
-        else {
-            $flat{$k} = $j->{$k};
+    my @todo = (['', $j]);
+    while (my $t = shift @todo) {
+        my($prefix, $h) = @$t;
+        for my $k (keys %$h) {
+            if (ref $h->{$k} eq 'HASH') {
+                push @todo, ["$prefix$k.", $h->{$k}];
+            }
+            else {
+                $flat{"$prefix$k"} = $h->{$k};
+            }
         }
     }
     return \%flat;

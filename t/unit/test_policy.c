@@ -25,9 +25,13 @@ static void release(void *baton, const char *key)
 
 /* /missing* is not found, /private* needs credentials, /big* is too
  * large, anything else is served. */
-static h2p_reason verify(void *baton, const char *path)
+static h2p_reason verify(void *baton, const char *path, const char **ctype)
 {
     ((fake *)baton)->lookups++;
+    *ctype = !strcmp(path + strlen(path) - 4, ".css") ? "text/css"
+             : !strcmp(path + strlen(path) - 6, ".woff2") ? "font/woff2"
+             : !strcmp(path + strlen(path) - 3, ".js")
+               ? "text/javascript; charset=utf-8" : NULL;
     if (!strncmp(path, "/missing", 8)) return H2P_SKIP_NOTFOUND;
     if (!strncmp(path, "/private", 8)) return H2P_SKIP_FORBIDDEN;
     if (!strncmp(path, "/big", 4)) return H2P_SKIP_TOOLARGE;
@@ -40,7 +44,8 @@ static void init(apr_pool_t *p, h2p_policy *pol, fake *f, int max)
     pol->scheme = "https";
     pol->authority = "example.org";
     pol->base_path = "/dir/page.html";
-    pol->request_ok = pol->push_ok = pol->links_on = 1;
+    pol->request_ok = pol->links_on = 1;
+    pol->mode = H2P_MODE_PUSH;
     pol->remaining = max;
     pol->seen = apr_hash_make(p);
     pol->claim = claim;
@@ -100,11 +105,11 @@ int main(void)
     init(p, &pol, &f, 10);
     CHECK_STR(run(p, &pol, "</006.css>;rel=preload, </006.js>;rel=preloadX",
                   H2P_SRC_LINK, &em), "promised", "006");
-    CHECK_STR(em, "</006.css>; rel=preload, </006.js>;rel=preloadX",
+    CHECK_STR(em, "</006.css>; rel=preload; as=style, </006.js>;rel=preloadX",
               "006 emitted");
     CHECK_STR(run(p, &pol, "rel=preloadX, </x.js>; rel=preload",
                   H2P_SRC_LINK, &em), "bad-link promised", "bad first");
-    CHECK_STR(em, "</x.js>; rel=preload", "bad first dropped");
+    CHECK_STR(em, "</x.js>; rel=preload; as=script", "bad first dropped");
     CHECK_STR(run(p, &pol, "</a.js>; rel=preloa", H2P_SRC_LINK, NULL), "",
               "preloa is no candidate");
     CHECK_STR(run(p, &pol, "</p.js>;rel=\"preload\"; nopush", H2P_SRC_LINK,
@@ -124,7 +129,8 @@ int main(void)
               "not-found forbidden too-large", "mixed");
     CHECK_STR(em, "<//evil.example/x.js>; rel=preload; nopush, "
               "<https://other.example/x.js>; rel=preload; nopush, "
-              "</y.js>; rel=preload, </dir/z.css>; rel=preload; as=style, "
+              "</y.js>; rel=preload; as=script, "
+              "</dir/z.css>; rel=preload; as=style, "
               "</dir/z.css>; rel=preload; nopush, "
               "</missing.css>; rel=preload; nopush, "
               "</private/a.css>; rel=preload; nopush, "
@@ -161,7 +167,7 @@ int main(void)
     CHECK_STR(run(p, &pol, "</r1>; rel=preload", H2P_SRC_LINK, NULL),
               "not-eligible-request", "request");
     init(p, &pol, &f, 10);
-    pol.push_ok = 0;
+    pol.mode = H2P_MODE_NONE;
     CHECK_STR(run(p, &pol, "</r2>; rel=preload", H2P_SRC_STATIC, NULL),
               "client-disabled", "client");
     init(p, &pol, &f, 10);
@@ -177,6 +183,37 @@ int main(void)
     pol.verify = NULL;
     CHECK_STR(run(p, &pol, "</missing.css>; rel=preload, </r3>; rel=preload",
                   H2P_SRC_LINK, NULL), "promised promised", "unchecked");
+
+    /* hints: no diary, nopush is no reason to withhold a hint, as= and
+     * crossorigin found from the content type */
+    init(p, &pol, &f, 10);
+    pol.mode = H2P_MODE_HINT;
+    f.diary = h2p_diary_create(p, 4);
+    CHECK_STR(run(p, &pol, "</h.css>; rel=preload, </h.woff2>; rel=preload, "
+                  "</h.js>; rel=preload; nopush, </h.bin>; rel=preload, "
+                  "</missing.css>; rel=preload, </f.woff2>; rel=preload; "
+                  "as=font; crossorigin=anonymous", H2P_SRC_STATIC, &em),
+              "hinted hinted hinted hinted not-found hinted", "hint mode");
+    CHECK_STR(em, "</h.css>; rel=preload; as=style, "
+              "</h.woff2>; rel=preload; as=font; crossorigin, "
+              "</h.js>; rel=preload; nopush; as=script, "
+              "</h.bin>; rel=preload, "
+              "</missing.css>; rel=preload; nopush, "
+              "</f.woff2>; rel=preload; as=font; crossorigin=anonymous",
+              "hint emitted");
+    CHECK(h2p_diary_count(f.diary) == 0, "hints left %u diary entries",
+          h2p_diary_count(f.diary));
+    {
+        int cors = 1;
+        CHECK_STR(h2p_as_for_type("application/json", &cors), "fetch", "json");
+        CHECK(cors == 1, "json is fetched in cors mode");
+        CHECK_STR(h2p_as_for_type("TEXT/CSS;charset=utf-8", &cors), "style",
+                  "css any case");
+        CHECK(cors == 0, "css is no-cors");
+        CHECK_STR(h2p_as_for_type("image/webp", &cors), "image", "image");
+        CHECK_STR(h2p_as_for_type("text/html", &cors), NULL, "html");
+        CHECK_STR(h2p_as_for_type(NULL, &cors), NULL, "no type");
+    }
 
     CHECK_STR(h2p_reason_name(H2P_NREASONS), "unknown", "name range");
     return unit_done("policy");
