@@ -49,6 +49,7 @@ LoadModule mime_module $mods/mod_mime.so
 LoadModule dir_module $mods/mod_dir.so
 LoadModule cgid_module $mods/mod_cgid.so
 LoadModule socache_shmcb_module $mods/mod_socache_shmcb.so
+LoadModule headers_module $mods/mod_headers.so
 LoadModule ssl_module $mods/mod_ssl.so
 LoadModule http2_module $mods/mod_http2.so
 LoadModule h2push_module $top/.libs/mod_h2push.so
@@ -61,7 +62,13 @@ CustomLog $run/access_log h2push
 DocumentRoot $here/htdocs
 DirectoryIndex index.html
 Protocols h2 http/1.1
+# mod_http2 forwards 103s to clients only with this
 H2EarlyHints on
+# push to push clients, 103 Early Hints to browsers (HTTP/2 and HTTP/1.1)
+H2PushEarlyHints on
+# remember each page's preload links, replay them in the 103 next time
+H2PushLearn on
+H2PushFromHTML on
 SSLEngine on
 SSLCertificateFile $run/cert.pem
 SSLCertificateKeyFile $run/key.pem
@@ -71,9 +78,12 @@ SSLCertificateKeyFile $run/key.pem
     AddHandler cgi-script .cgi
 </Directory>
 <LocationMatch "^/(index\\.html)?\$">
-    H2PushResource /style.css as=style
-    H2PushResource /app.js as=script
+    H2PushResource /style.css
+    H2PushResource /app.js
 </LocationMatch>
+<FilesMatch "\\.(css|js)\$">
+    Header set Cache-Control "max-age=3600"
+</FilesMatch>
 <Location "/h2push-status">
     SetHandler h2push-status
 </Location>
@@ -82,7 +92,10 @@ CONF
 stop_demo
 apache2 -d "$run" -f "$run/httpd.conf" -k start
 echo "demo running: https://127.0.0.1:$port/  (logs: $run/error_log, $run/access_log)"
-echo "watch the pushes:  nghttp -nv https://127.0.0.1:$port/"
-echo "                   nghttp -nv https://127.0.0.1:$port/slow.cgi"
+echo "pushes (a push client):     nghttp -nv https://127.0.0.1:$port/"
+echo "103 Early Hints (no push):  nghttp -nv --no-push https://127.0.0.1:$port/"
+echo "                 (HTTP/1.1) curl -skv --http1.1 https://127.0.0.1:$port/ -o /dev/null"
+echo "learned hints: the 1st visit of /slow.cgi teaches its Link, the 2nd gets a 103 at once:"
+echo "                            nghttp -nv --no-push https://127.0.0.1:$port/slow.cgi"
 echo "counters:          curl -sk 'https://127.0.0.1:$port/h2push-status?json'"
 echo "stop it:           make -f Makefile.apxs demo-stop"
