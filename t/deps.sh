@@ -3,7 +3,7 @@
 # those missing (so a second run costs nothing).
 set -e
 PKGS="apache2 apache2-dev libapache2-mod-perl2 nghttp2-client python3-h2
-      curl perl make gcc openssl"
+      curl perl make gcc openssl chromium"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" \

@@ -30,6 +30,7 @@ command -v curl >/dev/null 2>&1 || fail "curl not found (apt-get install curl)"
 perl -MApache::TestRun -e 1 2>/dev/null || fail "Apache::Test missing (apt-get install libapache2-mod-perl2)"
 perl -MJSON::PP -MDigest::SHA -MTest::More -e 1 2>/dev/null || fail "perl core modules JSON::PP/Digest::SHA/Test::More missing"
 command -v openssl >/dev/null 2>&1 || fail "openssl not found (needed for the test certificates)"
+[ -x /usr/bin/chromium ] || fail "/usr/bin/chromium not found (apt-get install chromium): t/20_chromium.t needs it"
 
 # --- the module under test --------------------------------------------------
 SO="$top/.libs/mod_h2push.so"
@@ -72,6 +73,16 @@ fi
 perl t/TEST.PL -clean >/dev/null 2>&1
 rm -rf t/logs
 mkdir -p t/conf/ssl t/logs || fail "cannot create t/logs"
+
+# --- certificate of <VirtualHost h2browser> (t/20_chromium.t) ---------------
+# Apache::Test's server.crt names only DNS:localhost; Chromium gets
+# https://127.0.0.1:port/ and accepts this one through its SPKI hash
+# (--ignore-certificate-errors-spki-list, computed by the test from the
+# file).  A fresh key every run; the paths are fixed in t/conf/extra.conf.in.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -days 30 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+    -keyout t/conf/ssl/h2browser-key.pem -out t/conf/ssl/h2browser-cert.pem \
+    >/dev/null 2>&1 || fail "cannot generate t/conf/ssl/h2browser-cert.pem"
 
 out=$(mktemp "${TMPDIR:-/tmp}/h2push-suite.XXXXXX") || fail "mktemp"
 rcf=$(mktemp "${TMPDIR:-/tmp}/h2push-rc.XXXXXX") || fail "mktemp"
