@@ -520,6 +520,7 @@ typedef struct {
     const char *paths;         /* promised paths, space-separated */
     apr_array_header_t *static_cands; /* the static list, once decided */
     apr_hash_t *seen;
+    ap_conf_vector_t *lookup_conf; /* per-dir config of lookup parents */
     int learned_done;          /* the learned store was asked */
     const char *learned;       /* links learned for this URL, or NULL */
     apr_time_t learned_expiry;
@@ -631,9 +632,11 @@ static h2p_reason verify_path(void *baton, const char *path,
             apr_table_setn(parent.headers_in, copied[i], v);
         }
     }
-    parent.per_dir_config = ap_merge_per_dir_configs(r->pool,
-                                                     r->per_dir_config,
-                                                     h2p_no_dir_conf);
+    if (!rq->lookup_conf) {
+        rq->lookup_conf = ap_merge_per_dir_configs(r->pool, r->per_dir_config,
+                                                   h2p_no_dir_conf);
+    }
+    parent.per_dir_config = rq->lookup_conf;
     parent.user = NULL;
     parent.ap_auth_type = NULL;
     rr = ap_sub_req_method_uri("GET", path, &parent, NULL);
@@ -975,16 +978,20 @@ static int page_will_be_served(request_rec *r)
 
 /* Push to a push client; else hints, when H2PushEarlyHints asks for them
  * on this protocol and this is a navigation (browsers act on a 103 for
- * navigations only) that was not internally redirected. */
+ * navigations only). Not after an internal redirect: the first request
+ * may have sent its 103 already, and one is all a response gets. */
 static h2p_mode fixups_mode(request_rec *r, const h2p_req *rq)
 {
     const char *mode;
     int eh = H2P_OR_DEFAULT(rq->dc->early_hints, EH_OFF);
 
+    if (r->prev) {
+        return H2P_MODE_NONE;
+    }
     if (rq->push_ok) {
         return h2_var(r, "H2_PUSHED") ? H2P_MODE_NONE : H2P_MODE_PUSH;
     }
-    if (eh == EH_OFF || r->prev || r->proto_num < HTTP_VERSION(1, 1)
+    if (eh == EH_OFF || r->proto_num < HTTP_VERSION(1, 1)
         || (eh == EH_H2 && !r->connection->master)) {
         return H2P_MODE_NONE;
     }
