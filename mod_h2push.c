@@ -1112,9 +1112,10 @@ static int response_eligible(request_rec *r)
            && r->status != HTTP_NOT_MODIFIED;
 }
 
-/* Put every Link header line back, each link-value as the decision says:
- * promised plain, withheld with nopush, malformed dropped. Only needed
- * when mod_http2 will read them for pushes. */
+/* Put the Link headers back, each link-value as a header of its own (so
+ * that nothing in one can hide another from mod_http2's parser) and as
+ * decided: promised plain, withheld with nopush, malformed dropped. Only
+ * needed when mod_http2 will read them for pushes. */
 static void rewrite_lines(request_rec *r, apr_array_header_t *lines,
                           apr_array_header_t *cands)
 {
@@ -1124,7 +1125,6 @@ static void rewrite_lines(request_rec *r, apr_array_header_t *lines,
     apr_table_unset(r->err_headers_out, "Link");
     for (i = 0; i < lines->nelts; ++i) {
         const h2p_line *line = &APR_ARRAY_IDX(lines, i, h2p_line);
-        const char *out = NULL;
 
         for (j = 0; j < line->links->nelts; ++j) {
             const h2p_link *l = &APR_ARRAY_IDX(line->links, j, h2p_link);
@@ -1136,11 +1136,8 @@ static void rewrite_lines(request_rec *r, apr_array_header_t *lines,
                 c = &APR_ARRAY_IDX(cands, k++, h2p_cand);
             }
             if ((v = h2p_link_emit(r->pool, l, c)) != NULL) {
-                out = out ? apr_pstrcat(r->pool, out, ", ", v, NULL) : v;
+                apr_table_addn(line->table, "Link", v);
             }
-        }
-        if (out) {
-            apr_table_addn(line->table, "Link", out);
         }
     }
 }

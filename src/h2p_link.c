@@ -296,13 +296,32 @@ static char *put_text(char *d, const char *s, int lower, int quote,
     return d;
 }
 
+/* A parameter name mod_http2's Link parser reads as a whole: tchar but
+ * '%', '\'' and '*' (it would stop there and drop the rest of the field). */
+static int is_h2_name(const char *s)
+{
+    for (; *s; s++) {
+        if (!is_tchar((unsigned char)*s) || *s == '%' || *s == '\''
+            || *s == '*') {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* A token mod_http2 reads as one too (its tokens have no '%'). */
+static int is_h2_token(const char *s)
+{
+    return is_token(s) && !strchr(s, '%');
+}
+
 const char *h2p_link_format(apr_pool_t *p, const h2p_link *l,
                             const char *target, int add_nopush)
 {
     const h2p_param *prm;
     apr_size_t n;
     char *buf, *d;
-    int i, rel;
+    int i, rel, seen_rel = 0;
 
     if (l->bad || !l->params) {
         /* nothing to serialise but what was received */
@@ -321,38 +340,47 @@ const char *h2p_link_format(apr_pool_t *p, const h2p_link *l,
         prm = &APR_ARRAY_IDX(l->params, i, h2p_param);
         n += strlen(prm->name) + sizeof("; =\"\"");
         if (prm->value) {
-            n += 2 * strlen(prm->value);
+            n += strlen(prm->value);
         }
     }
     buf = d = apr_palloc(p, n);
 
+    /* The form is one that mod_http2's simpler parser reads the same way:
+     * nopush first (nothing after it can hide it), one rel, no quoted-pair
+     * (a parameter whose value would need one is left out), names and
+     * tokens it reads whole. */
     *d++ = '<';
     d = put_text(d, target, 0, 0, 1);
     *d++ = '>';
+    if (add_nopush || l->nopush) {
+        memcpy(d, "; nopush", 8);
+        d += 8;
+    }
     for (i = 0; i < l->params->nelts; i++) {
         prm = &APR_ARRAY_IDX(l->params, i, h2p_param);
-        if (!is_token(prm->name)) {
+        rel = !apr_cstr_casecmp(prm->name, "rel");
+        if (!is_token(prm->name) || !is_h2_name(prm->name)
+            || !apr_cstr_casecmp(prm->name, "nopush") || (rel && seen_rel)
+            || (prm->value && (strchr(prm->value, '"')
+                               || strchr(prm->value, '\\')))) {
             continue;
         }
-        rel = !apr_cstr_casecmp(prm->name, "rel");
+        seen_rel |= rel;
         *d++ = ';';
         *d++ = ' ';
         d = put_text(d, prm->name, 0, 0, 0);
         if (prm->value) {
+            int quote = !is_h2_token(prm->value);
+
             *d++ = '=';
-            if (is_token(prm->value)) {
-                d = put_text(d, prm->value, rel, 0, 0);
-            }
-            else {
+            if (quote) {
                 *d++ = '"';
-                d = put_text(d, prm->value, rel, 1, 0);
+            }
+            d = put_text(d, prm->value, rel, 0, 0);
+            if (quote) {
                 *d++ = '"';
             }
         }
-    }
-    if (add_nopush && !l->nopush) {
-        memcpy(d, "; nopush", 8);
-        d += 8;
     }
     *d = '\0';
     return buf;

@@ -44,10 +44,13 @@ typedef struct {
 int h2p_link_parse(apr_pool_t *p, const char *field, apr_array_header_t *out);
 
 /**
- * Serialise a parsed (not bad) link-value: "<target>" followed by its
- * params as "; name" or "; name=value" (value quoted when it is not a
- * token; "rel" values lower-cased). 'target' replaces l->target when not
- * NULL. With add_nopush, "; nopush" is appended unless already present.
+ * Serialise a parsed (not bad) link-value in a form that mod_http2's own
+ * Link parser reads exactly as h2p_link_parse() does: "<target>", then
+ * "; nopush" when add_nopush or the link had it, then the params in order
+ * as "; name" or "; name=value" (a token, else a quoted-string; "rel"
+ * lower-cased; a second "rel", and a param whose name mod_http2 would not
+ * read whole or whose value holds '"' or '\', left out). 'target' replaces
+ * l->target when not NULL. Control characters are never written.
  */
 const char *h2p_link_format(apr_pool_t *p, const h2p_link *l,
                             const char *target, int add_nopush);

@@ -50,7 +50,7 @@ const char *h2p_link_emit(apr_pool_t *p, const h2p_link *l,
                           const h2p_cand *c)
 {
     if (!c) {
-        return l->raw;
+        return h2p_link_format(p, l, NULL, 0);
     }
     if (l->bad) {
         return NULL;

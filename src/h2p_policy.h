@@ -89,10 +89,12 @@ const char *h2p_reason_name(h2p_reason reason);
 int h2p_cands_add(apr_array_header_t *cands, const apr_array_header_t *links,
                   h2p_source src);
 
-/** The text link 'l' goes out as in the response's Link header, given its
- *  candidate 'c' (NULL when it was none: the link goes out as received).
- *  Promised or hinted: a plain preload with the resolved path (and the
- *  as= found for it); withheld: "; nopush" appended; malformed: NULL. */
+/** The text link 'l' goes out as in a response whose Link headers
+ *  mod_http2 reads, given its candidate 'c' (NULL when it was none: a link
+ *  without rel=preload). Always in the form mod_http2 reads as this module
+ *  does (h2p_link_format()). Promised or hinted: a plain preload with the
+ *  resolved path (and the as= found for it); withheld: with nopush;
+ *  malformed: NULL (dropped); no candidate: as it came. */
 const char *h2p_link_emit(apr_pool_t *p, const h2p_link *l,
                           const h2p_cand *c);
 

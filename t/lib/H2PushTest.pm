@@ -16,6 +16,7 @@ use Apache::Test ();
 use File::Temp ();
 use File::Spec ();
 use JSON::PP ();
+use MIME::Base64 ();
 use Time::HiRes ();
 
 our @EXPORT_OK = qw(url nghttp h2client http status_json status_delta
@@ -572,4 +573,279 @@ sub count_frames {
     return $n;
 }
 
+1;
+
+# ===========================================================================
+# BEGIN helpers of t/30_early_hints.t, t/31_learn.t, t/32_html.t,
+# t/33_redis.t (103 Early Hints, learned hints, HTML head scanning)
+package H2PushTest;
+
+push @EXPORT_OK, qw(curl_v raw_h1 h2_blocks block_links free_port wait_port);
+
+# curl -v: every response header block, 1xx included, as curl prints them
+# ("< HTTP/1.1 103 Early Hints", "< Link: ...").
+#   curl_v(vhost => 'h2eh', path => '/x', method => 'HEAD'|'POST',
+#          data => 'body', headers => ['Name: v'], user => 'u:p',
+#          port => N (instead of vhost), http => '1.1'|'1.0'|'2')
+# Returns { rc, err, body, status (final), blocks => [ { status, line,
+# headers => [[lcname, value]...] } ... ] (in order), interim => [the 1xx
+# blocks], final => the last block }.
+sub curl_v {
+    my %o = @_;
+    my $body = File::Temp->new;
+    my $data;
+    my @cmd = ($CURL, '-v', '-sS', '--max-time', $TIMEOUT, '-o', "$body");
+    my $ver = $o{http} // '1.1';
+    push @cmd, $ver eq '2' ? '--http2-prior-knowledge'
+             : $ver eq '1.0' ? '--http1.0' : '--http1.1';
+    push @cmd, '-I' if ($o{method} // '') eq 'HEAD';
+    if (defined $o{data}) {
+        $data = File::Temp->new;
+        print $data $o{data};
+        close $data;
+        push @cmd, '--data-binary', "\@$data";
+    }
+    push @cmd, '-X', $o{method}
+        if $o{method} && $o{method} ne 'HEAD' && !defined $o{data};
+    push @cmd, '-H', $_ for @{ $o{headers} || [] };
+    push @cmd, '-u', $o{user} if $o{user};
+    push @cmd, $o{port} ? "http://127.0.0.1:$o{port}$o{path}"
+                        : url($o{vhost} || 'main', $o{path});
+    my($rc, $out, $err) = run_cmd(@cmd);
+    my(@blocks, $cur);
+    for my $line (split /\r?\n/, $err) {
+        next unless $line =~ /^< ?(.*)$/;
+        my $l = $1;
+        if ($l =~ m{^HTTP/\S+\s+(\d{3})}) {
+            $cur = { status => $1, line => $l, headers => [] };
+            push @blocks, $cur;
+        }
+        elsif ($cur && $l =~ /^([^:\s]+):\s*(.*?)\s*$/) {
+            push @{ $cur->{headers} }, [lc $1, $2];
+        }
+    }
+    my @interim = grep { $_->{status} =~ /^1/ } @blocks;
+    return { rc => $rc, err => $err, cmd => join(' ', @cmd),
+             body => file_content("$body") // '',
+             blocks => \@blocks, interim => \@interim,
+             final => $blocks[-1],
+             status => $blocks[-1] ? $blocks[-1]{status} : 0 };
+}
+
+# The response header blocks of nghttp stream $sid whose :status matches
+# $status (e.g. 103), each as [[lcname, value]...].
+sub h2_blocks {
+    my($log, $sid, $status) = @_;
+    return () unless defined $sid && $log->{streams}{$sid};
+    return grep {
+        my $b = $_;
+        grep { $_->[0] eq ':status' && $_->[1] eq $status } @$b
+    } @{ $log->{streams}{$sid}{blocks} };
+}
+
+# The link-values of one header block: a curl_v() block (hash) or an
+# nghttp block (array), every Link field split at its commas.
+sub block_links {
+    my $b = shift;
+    my $h = ref $b eq 'HASH' ? $b->{headers} : $b;
+    return map { split_link_values($_->[1]) } grep { $_->[0] eq 'link' } @$h;
+}
+
+# A loopback TCP port that was free a moment ago.
+sub free_port {
+    require IO::Socket::INET;
+    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+                                  Proto => 'tcp', Listen => 1, ReuseAddr => 1)
+        or return undef;
+    my $p = $s->sockport;
+    close $s;
+    return $p;
+}
+
+# Wait (bounded) until something accepts connections on 127.0.0.1:$port,
+# or, with $pid, give up early when that process has exited.  1 when up.
+sub wait_port {
+    my($port, $timeout, $pid) = @_;
+    require IO::Socket::INET;
+    require POSIX;
+    my $deadline = Time::HiRes::time() + ($timeout || 10);
+    while (Time::HiRes::time() < $deadline) {
+        my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+                                      PeerPort => $port, Proto => 'tcp',
+                                      Timeout => 1);
+        if ($s) { close $s; return 1 }
+        return 0 if $pid && waitpid($pid, POSIX::WNOHANG()) == $pid;
+        Time::HiRes::sleep(0.05);
+    }
+    return 0;
+}
+
+# A raw HTTP/1.1 GET that reads the response as it comes: when the bytes
+# received so far first match $o{when}, $o{then}->() runs (once), and the
+# reading goes on to the end (Connection: close; bounded by $o{timeout}).
+# For "the server sent X before it produced Y": the handler waits for what
+# $o{then} does.  Returns { raw, fired (1 when $o{then} ran), blocks =>
+# [ { status, line, headers } ... ] in order (1xx first), final, body
+# (de-chunked), err }.
+sub raw_h1 {
+    my %o = @_;
+    require IO::Socket::INET;
+    require IO::Select;
+    my $port = $o{port} || vhost_port($o{vhost} || 'main');
+    my $res = { raw => '', fired => 0, blocks => [], body => '', err => '' };
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port,
+                                  Proto => 'tcp', Timeout => 5);
+    unless ($s) { $res->{err} = "connect: $!"; return $res }
+    my $req = "GET $o{path} HTTP/1.1\r\nHost: 127.0.0.1:$port\r\n"
+            . join('', map { "$_\r\n" } @{ $o{headers} || [] })
+            . "Connection: close\r\n\r\n";
+    syswrite $s, $req;
+    my $sel = IO::Select->new($s);
+    my $deadline = Time::HiRes::time() + ($o{timeout} || $TIMEOUT);
+    while (1) {
+        my $left = $deadline - Time::HiRes::time();
+        if ($left <= 0) { $res->{err} = 'timeout'; last }
+        next unless $sel->can_read($left);
+        my $n = sysread $s, my $chunk, 65536;
+        last unless $n;
+        $res->{raw} .= $chunk;
+        if ($o{when} && !$res->{fired} && $res->{raw} =~ $o{when}) {
+            $res->{fired} = 1;
+            $o{then}->() if $o{then};
+        }
+    }
+    close $s;
+    # header blocks, then the body of the last one
+    my $rest = $res->{raw};
+    while ($rest =~ s{\A(HTTP/\S+\s+(\d{3})[^\r\n]*)\r\n(.*?)\r\n\r\n}{}s) {
+        my $b = { status => $2, line => $1, headers => [] };
+        for my $line (split /\r\n/, $3) {
+            push @{ $b->{headers} }, [lc $1, $2] if $line =~ /^([^:\s]+):\s*(.*?)\s*$/;
+        }
+        push @{ $res->{blocks} }, $b;
+        last unless $b->{status} =~ /^1/;
+    }
+    $res->{final} = $res->{blocks}[-1];
+    $res->{status} = $res->{final} ? $res->{final}{status} : 0;
+    $res->{interim} = [ grep { $_->{status} =~ /^1/ } @{ $res->{blocks} } ];
+    my $chunked = grep { $_->[0] eq 'transfer-encoding' && $_->[1] =~ /chunked/i }
+        @{ $res->{final} ? $res->{final}{headers} : [] };
+    if ($chunked) {
+        my $body = '';
+        while ($rest =~ s/\A([0-9a-fA-F]+)[^\r\n]*\r\n//) {
+            my $len = hex $1;
+            last if !$len;
+            $body .= substr($rest, 0, $len, '');
+            $rest =~ s/\A\r\n//;
+        }
+        $res->{body} = $body;
+    }
+    else {
+        $res->{body} = $rest;
+    }
+    return $res;
+}
+
+# END helpers of t/30_early_hints.t ... t/33_redis.t
+# ===========================================================================
+
+# ===========================================================================
+# Helpers of t/40_adversarial.t
+
+push @EXPORT_OK, qw(adv_log_escape adv_decisions adv_crash_lines adv_h2_parent);
+
+# A string as httpd's error log writes it (ap_escape_errorlog_item):
+# backslashes, control and non-ASCII bytes escaped, quotes left as they are.
+sub adv_log_escape {
+    my($s) = @_;
+    my %named = ("\b" => '\b', "\n" => '\n', "\r" => '\r', "\t" => '\t',
+                 "\x0b" => '\v', '\\' => '\\\\');
+    $s =~ s{([\x00-\x1f\x7f-\xff\\])}
+           {exists $named{$1} ? $named{$1} : sprintf('\x%02x', ord $1)}ge;
+    return $s;
+}
+
+# The module's decision lines in a piece of error_log, in order:
+# ({ source, target, path, result }), result the skip reason or
+# "promised"/"hinted".
+sub adv_decisions {
+    my($text) = @_;
+    my @d;
+    for my $line (split /\n/, $text // '') {
+        next unless $line =~ /h2push decision: source=(\S+) target=<(.*)> path=(\S*) result=(.*)$/;
+        my($src, $t, $p, $r) = ($1, $2, $3, $4);
+        $r = $r =~ /^skipped reason=(\S+)/ ? $1 : ($r =~ /^(\S+)/)[0];
+        push @d, { source => $src, target => $t, path => $p, result => $r };
+    }
+    return @d;
+}
+
+# Lines telling of a crashed or killed child.
+sub adv_crash_lines {
+    my($text) = @_;
+    return grep { /AH00052|exit signal|Segmentation fault|\[core:(?:crit|alert|emerg)\]|AddressSanitizer/ }
+           split /\n/, $text // '';
+}
+
+# GET one page over h2 and return as soon as its own stream has ended
+# (pushed streams are not waited for): { status, body, elapsed, error,
+# promises => [promised paths] }.
+sub adv_h2_parent {
+    my %o = @_;
+    my $vhost = $o{vhost} || 'h2tls';
+    my $timeout = $o{timeout} || $TIMEOUT;
+    my $py = <<'PY';
+import base64, json, socket, ssl, sys, time
+import h2.connection, h2.config, h2.events
+host, port, tls, path, timeout = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1", sys.argv[4], float(sys.argv[5])
+t0 = time.time()
+s = socket.create_connection((host, port), timeout=timeout)
+if tls:
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    ctx.set_alpn_protocols(["h2"])
+    s = ctx.wrap_socket(s, server_hostname=host)
+c = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
+c.initiate_connection()
+c.send_headers(1, [(":method", "GET"), (":path", path), (":scheme", "https" if tls else "http"),
+                   (":authority", "%s:%d" % (host, port))], end_stream=True)
+s.sendall(c.data_to_send())
+res = {"status": None, "body": b"", "error": None, "promises": []}
+done = False
+try:
+    while not done:
+        data = s.recv(65536)
+        if not data:
+            res["error"] = "connection closed"
+            break
+        for ev in c.receive_data(data):
+            if isinstance(ev, h2.events.PushedStreamReceived) and ev.parent_stream_id == 1:
+                res["promises"].append(dict(ev.headers).get(b":path", b"").decode())
+            elif isinstance(ev, h2.events.ResponseReceived) and ev.stream_id == 1:
+                res["status"] = dict(ev.headers).get(b":status", b"").decode()
+            elif isinstance(ev, h2.events.DataReceived):
+                c.acknowledge_received_data(ev.flow_controlled_length, ev.stream_id)
+                if ev.stream_id == 1:
+                    res["body"] += ev.data
+            if isinstance(ev, h2.events.StreamEnded) and ev.stream_id == 1:
+                done = True
+        s.sendall(c.data_to_send())
+except Exception as e:
+    res["error"] = repr(e)
+res["elapsed"] = time.time() - t0 if done else None
+res["body"] = base64.b64encode(res["body"]).decode()
+print(json.dumps(res))
+PY
+    my($rc, $out, $err) = run_cmd('timeout', $timeout + 5, $PYTHON, '-c', $py,
+                                  '127.0.0.1', vhost_port($vhost),
+                                  $vhost eq 'h2tls' ? 1 : 0, $o{path}, $timeout);
+    my $res = eval { JSON::PP->new->decode($out) };
+    return { error => "rc=$rc: $err" } unless $res && ref $res eq 'HASH';
+    $res->{body} = MIME::Base64::decode_base64($res->{body});
+    return $res;
+}
+
+# END helpers of t/40_adversarial.t
+# ===========================================================================
 1;

@@ -388,7 +388,7 @@ static void test_format(void)
 
     l = parse_one("</a.css>; REL=\"Preload\"; as=style; crossorigin");
     f = h2p_link_format(pool, l, "/a.css", 1);
-    CHECK_STR(f, "</a.css>; rel=preload; as=style; crossorigin; nopush",
+    CHECK_STR(f, "</a.css>; nopush; rel=preload; as=style; crossorigin",
               "format example");
     f = h2p_link_format(pool, l, NULL, 0);
     CHECK_STR(f, "</a.css>; rel=preload; as=style; crossorigin",
@@ -399,13 +399,22 @@ static void test_format(void)
 
     l = parse_one("</a.css>; rel=preload; nopush");
     f = h2p_link_format(pool, l, NULL, 1);
-    CHECK_STR(f, "</a.css>; rel=preload; nopush", "nopush not doubled");
+    CHECK_STR(f, "</a.css>; nopush; rel=preload", "nopush not doubled");
+
+    /* forms mod_http2's parser reads differently are not written: a value
+     * needing a quoted-pair, a name with '*' or '%', a second rel; '%' in
+     * a value is quoted */
+    l = parse_one("</a.css>; rel=stylesheet; title=\"a\\\", <b>\"; "
+                  "title*=UTF-8'en'x; rel=preload; v=%41; nopush");
+    f = h2p_link_format(pool, l, NULL, 0);
+    CHECK_STR(f, "</a.css>; nopush; rel=stylesheet; v=\"%41\"",
+              "mod_http2-safe form");
 
     l = parse_one("</a.css>;rel=\"PRELOAD Push\";title=\"a \\\"b\\\", c\\\\\";"
                   "as=\"style\";t=\"\"");
     f = h2p_link_format(pool, l, NULL, 0);
-    CHECK_STR(f, "</a.css>; rel=\"preload push\"; title=\"a \\\"b\\\", c\\\\\"; "
-              "as=style; t=\"\"", "quoting");
+    CHECK_STR(f, "</a.css>; rel=\"preload push\"; as=style; t=\"\"",
+              "quoting");
 
     /* round trip: format(parse(x)) parses to the same thing */
     a = parse(f, &nbad);
@@ -413,7 +422,8 @@ static void test_format(void)
     if (a->nelts == 1 && !nbad) {
         CHECK_STR(h2p_link_format(pool, LINK(a, 0), NULL, 0), f,
                   "round trip stable");
-        CHECK_STR(param(LINK(a, 0), "title"), "a \"b\", c\\", "title kept");
+        CHECK_STR(param(LINK(a, 0), "title"), NULL,
+                  "a title that needs a quoted-pair is left out");
         CHECK(LINK(a, 0)->preload, "round trip preload");
     }
 
@@ -437,7 +447,7 @@ static void test_format(void)
     prm->name = "bad name\r\n";
     prm->value = "x";
     f = h2p_link_format(pool, &m, NULL, 1);
-    CHECK_STR(f, "</a.css>; rel=\"preload\"; nopush", "hand-made sanitised");
+    CHECK_STR(f, "</a.css>; nopush; rel=\"preload\"", "hand-made sanitised");
     CHECK(!strpbrk(f, "\r\n"), "no CR/LF");
     f = h2p_link_format(pool, &m, "/b\n.css", 0);
     CHECK_STR(f, "</b.css>; rel=\"preload\"", "target arg sanitised");
@@ -619,7 +629,7 @@ static void test_pipeline(void)
                               LINK(a, 0)->target, &path) == H2P_URI_OK,
               "same origin");
         CHECK_STR(h2p_link_format(pool, LINK(a, 0), path, 1),
-                  "</css/a.css?v=2>; rel=preload; as=style; nopush",
+                  "</css/a.css?v=2>; nopush; rel=preload; as=style",
                   "pipeline format");
         CHECK(h2p_uri_resolve(pool, "https", "example.com", "/app/index.html",
                               LINK(a, 1)->target, &path)

@@ -105,7 +105,7 @@ int main(void)
     init(p, &pol, &f, 10);
     CHECK_STR(run(p, &pol, "</006.css>;rel=preload, </006.js>;rel=preloadX",
                   H2P_SRC_LINK, &em), "promised", "006");
-    CHECK_STR(em, "</006.css>; rel=preload; as=style, </006.js>;rel=preloadX",
+    CHECK_STR(em, "</006.css>; rel=preload; as=style, </006.js>; rel=preloadx",
               "006 emitted");
     CHECK_STR(run(p, &pol, "rel=preloadX, </x.js>; rel=preload",
                   H2P_SRC_LINK, &em), "bad-link promised", "bad first");
@@ -114,7 +114,7 @@ int main(void)
               "preloa is no candidate");
     CHECK_STR(run(p, &pol, "</p.js>;rel=\"preload\"; nopush", H2P_SRC_LINK,
                   &em), "nopush", "nopush");
-    CHECK_STR(em, "</p.js>; rel=preload; nopush", "nopush kept once");
+    CHECK_STR(em, "</p.js>; nopush; rel=preload", "nopush kept once");
 
     /* origin, resolution, duplicates, the lookup */
     init(p, &pol, &f, 10);
@@ -127,14 +127,14 @@ int main(void)
                   " </big.bin>; rel=preload", H2P_SRC_LINK, &em),
               "not-same-origin not-same-origin promised promised duplicate "
               "not-found forbidden too-large", "mixed");
-    CHECK_STR(em, "<//evil.example/x.js>; rel=preload; nopush, "
-              "<https://other.example/x.js>; rel=preload; nopush, "
+    CHECK_STR(em, "<//evil.example/x.js>; nopush; rel=preload, "
+              "<https://other.example/x.js>; nopush; rel=preload, "
               "</y.js>; rel=preload; as=script, "
               "</dir/z.css>; rel=preload; as=style, "
-              "</dir/z.css>; rel=preload; nopush, "
-              "</missing.css>; rel=preload; nopush, "
-              "</private/a.css>; rel=preload; nopush, "
-              "</big.bin>; rel=preload; nopush", "mixed emitted");
+              "</dir/z.css>; nopush; rel=preload, "
+              "</missing.css>; nopush; rel=preload, "
+              "</private/a.css>; nopush; rel=preload, "
+              "</big.bin>; nopush; rel=preload", "mixed emitted");
 
     /* a withheld candidate leaves no trace in the diary */
     init(p, &pol, &f, 10);
@@ -145,7 +145,7 @@ int main(void)
     init(p, &pol, &f, 10);
     CHECK_STR(run(p, &pol, "</y.js>; rel=preload", H2P_SRC_LINK, &em),
               "diary", "diary");
-    CHECK_STR(em, "</y.js>; rel=preload; nopush", "diary emitted");
+    CHECK_STR(em, "</y.js>; nopush; rel=preload", "diary emitted");
 
     /* the limit, and no lookup past it */
     f.diary = h2p_diary_create(p, 16);
@@ -190,15 +190,15 @@ int main(void)
     pol.mode = H2P_MODE_HINT;
     f.diary = h2p_diary_create(p, 4);
     CHECK_STR(run(p, &pol, "</h.css>; rel=preload, </h.woff2>; rel=preload, "
-                  "</h.js>; rel=preload; nopush, </h.bin>; rel=preload, "
+                  "</h.js>; nopush; rel=preload, </h.bin>; rel=preload, "
                   "</missing.css>; rel=preload, </f.woff2>; rel=preload; "
                   "as=font; crossorigin=anonymous", H2P_SRC_STATIC, &em),
               "hinted hinted hinted hinted not-found hinted", "hint mode");
     CHECK_STR(em, "</h.css>; rel=preload; as=style, "
               "</h.woff2>; rel=preload; as=font; crossorigin, "
-              "</h.js>; rel=preload; nopush; as=script, "
+              "</h.js>; nopush; rel=preload; as=script, "
               "</h.bin>; rel=preload, "
-              "</missing.css>; rel=preload; nopush, "
+              "</missing.css>; nopush; rel=preload, "
               "</f.woff2>; rel=preload; as=font; crossorigin=anonymous",
               "hint emitted");
     CHECK(h2p_diary_count(f.diary) == 0, "hints left %u diary entries",
