@@ -23,6 +23,12 @@ HTTPD=$("$APXS" -q SBINDIR 2>/dev/null)/$("$APXS" -q TARGET 2>/dev/null)
 if [ -z "$HTTPD" ] || [ ! -x "$HTTPD" ]; then
     fail "apache2 binary not found (apt-get install apache2)"
 fi
+# H2PUSH_HTTPD: another apache2 to start, e.g. t/asan.sh's wrapper that
+# preloads the ASan runtime (t/asan-build/apache2).
+if [ -n "${H2PUSH_HTTPD:-}" ]; then
+    [ -x "$H2PUSH_HTTPD" ] || fail "H2PUSH_HTTPD=$H2PUSH_HTTPD is not executable"
+    HTTPD=$H2PUSH_HTTPD
+fi
 command -v nghttp >/dev/null 2>&1 || fail "nghttp not found (apt-get install nghttp2-client)"
 command -v curl >/dev/null 2>&1 || fail "curl not found (apt-get install curl)"
 [ -x /usr/bin/python3 ] || fail "/usr/bin/python3 not found (apt-get install python3)"
@@ -33,8 +39,12 @@ command -v openssl >/dev/null 2>&1 || fail "openssl not found (needed for the te
 [ -x /usr/bin/chromium ] || fail "/usr/bin/chromium not found (apt-get install chromium): t/20_chromium.t needs it"
 
 # --- the module under test --------------------------------------------------
-SO="$top/.libs/mod_h2push.so"
+# H2PUSH_SO: another build of the module (t/asan.sh's sanitizer build);
+# t/conf/extra.conf.in loads "${H2PUSH_SO}" (httpd reads the environment).
+SO=${H2PUSH_SO:-"$top/.libs/mod_h2push.so"}
 [ -f "$SO" ] || fail "$SO missing: build it first (make -f Makefile.apxs build)"
+H2PUSH_SO=$SO
+export H2PUSH_SO
 
 # --- modules the test server loads (explicit: nothing inherited from
 # /etc/apache2, which differs between machines).  mod_h2push itself is
