@@ -120,6 +120,9 @@ cp "$out" t/logs/configure.out 2>/dev/null
 } | tee "$out"
 rc=$(cat "$rcf")
 cp "$out" t/logs/run-suite.out 2>/dev/null
+# Apache::Test leaves the server running when a test fails (its harness
+# exits before the stop): stop it here, a no-op after a passing run.
+perl t/TEST.PL -stop >/dev/null 2>&1
 
 [ "$rc" = 0 ] || fail "Apache::Test exited with status $rc (see above, t/logs/error_log)"
 grep -q 'Result: NOTESTS' "$out" && fail "no test ran (Result: NOTESTS)"
