@@ -254,18 +254,31 @@ static const char *cmd_resource(cmd_parms *cmd, void *dconf, int argc,
     return NULL;
 }
 
-static const char *cmd_links(cmd_parms *cmd, void *dconf, int flag)
+/* "on" or "off", exactly one word (httpd's FLAG type would silently take
+ * the first of several) */
+static const char *parse_flag(cmd_parms *cmd, const char *arg, int *flag)
 {
-    (void)cmd;
-    ((h2p_dir_conf *)dconf)->links = flag;
+    if (!strcasecmp(arg, "on")) {
+        *flag = 1;
+    }
+    else if (!strcasecmp(arg, "off")) {
+        *flag = 0;
+    }
+    else {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not on or off",
+                            cmd->cmd->name, arg);
+    }
     return NULL;
 }
 
-static const char *cmd_verify(cmd_parms *cmd, void *dconf, int flag)
+static const char *cmd_links(cmd_parms *cmd, void *dconf, const char *arg)
 {
-    (void)cmd;
-    ((h2p_dir_conf *)dconf)->verify = flag;
-    return NULL;
+    return parse_flag(cmd, arg, &((h2p_dir_conf *)dconf)->links);
+}
+
+static const char *cmd_verify(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    return parse_flag(cmd, arg, &((h2p_dir_conf *)dconf)->verify);
 }
 
 /* A whole decimal number in [0, max], or -1. */
@@ -326,11 +339,10 @@ static const char *cmd_scan_max(cmd_parms *cmd, void *dconf, const char *arg)
     return parse_size(cmd, arg, &((h2p_dir_conf *)dconf)->scan_max);
 }
 
-static const char *cmd_from_html(cmd_parms *cmd, void *dconf, int flag)
+static const char *cmd_from_html(cmd_parms *cmd, void *dconf,
+                                 const char *arg)
 {
-    (void)cmd;
-    ((h2p_dir_conf *)dconf)->from_html = flag;
-    return NULL;
+    return parse_flag(cmd, arg, &((h2p_dir_conf *)dconf)->from_html);
 }
 
 static const char *cmd_early_hints(cmd_parms *cmd, void *dconf,
@@ -365,7 +377,10 @@ static const char *cmd_learn(cmd_parms *cmd, void *dconf, const char *onoff,
     const char *err;
 
     (void)dconf;
-    if (!strcasecmp(onoff, "off") && !spec) {
+    if (!strcasecmp(onoff, "off")) {
+        if (spec) {
+            return "H2PushLearn: 'off' takes no cache provider";
+        }
         sc->learn = 0;
         return NULL;
     }
@@ -384,6 +399,14 @@ static const char *cmd_learn(cmd_parms *cmd, void *dconf, const char *onoff,
         return apr_psprintf(cmd->pool, "H2PushLearn: unknown cache provider "
                             "'%s' (load mod_socache_%s first)", name, name);
     }
+    /* mod_socache_shmcb does not check that its file name resolves */
+    if (args && *args && !strcmp(name, "shmcb")
+        && !ap_server_root_relative(cmd->temp_pool,
+                                    apr_pstrndup(cmd->temp_pool, args,
+                                                 strcspn(args, "(")))) {
+        return apr_psprintf(cmd->pool, "H2PushLearn: shmcb: the file name "
+                            "'%.100s...' cannot be resolved", args);
+    }
     err = sc->learn_provider->create(&sc->learn_cache, args, cmd->temp_pool,
                                      cmd->pool);
     if (err) {
@@ -393,14 +416,14 @@ static const char *cmd_learn(cmd_parms *cmd, void *dconf, const char *onoff,
     return NULL;
 }
 
-static const char *cmd_learn_query(cmd_parms *cmd, void *dconf, int flag)
+static const char *cmd_learn_query(cmd_parms *cmd, void *dconf,
+                                   const char *arg)
 {
     h2p_srv_conf *sc = ap_get_module_config(cmd->server->module_config,
                                             &h2push_module);
 
     (void)dconf;
-    sc->learn_query = flag;
-    return NULL;
+    return parse_flag(cmd, arg, &sc->learn_query);
 }
 
 static const char *cmd_learn_ttl(cmd_parms *cmd, void *dconf, const char *arg)
@@ -1564,13 +1587,13 @@ static const command_rec h2p_cmds[] = {
         "[crossorigin[=anonymous|use-credentials]] [nopush] | off"),
     AP_INIT_TAKE_ARGV(H2P_RESOURCE_OWN, cmd_resource, NULL, OR_FILEINFO,
         "H2PushResource as handed over from the main config"),
-    AP_INIT_FLAG("H2PushLinks", cmd_links, NULL, OR_FILEINFO,
+    AP_INIT_TAKE1("H2PushLinks", cmd_links, NULL, OR_FILEINFO,
         "on|off: push what rel=preload Link response headers name"),
     AP_INIT_TAKE1("H2PushMax", cmd_max, NULL, OR_FILEINFO,
         "pushes per response at most (default 10)"),
     AP_INIT_TAKE1("H2PushMaxSize", cmd_max_size, NULL, OR_FILEINFO,
         "do not push a resource larger than this (default 1M)"),
-    AP_INIT_FLAG("H2PushVerify", cmd_verify, NULL, OR_FILEINFO,
+    AP_INIT_TAKE1("H2PushVerify", cmd_verify, NULL, OR_FILEINFO,
         "on|off: push only what a lookup says would be served 200"),
     AP_INIT_TAKE1("H2PushDiaryEntries", cmd_diary, NULL, RSRC_CONF,
         "resources remembered per connection (default 256, 0: off)"),
@@ -1580,11 +1603,11 @@ static const command_rec h2p_cmds[] = {
     AP_INIT_TAKE12("H2PushLearn", cmd_learn, NULL, RSRC_CONF,
         "on [provider[:args]] | off: learn preload links per URL and replay "
         "them before the handler (default provider shmcb)"),
-    AP_INIT_FLAG("H2PushLearnQuery", cmd_learn_query, NULL, RSRC_CONF,
+    AP_INIT_TAKE1("H2PushLearnQuery", cmd_learn_query, NULL, RSRC_CONF,
         "on|off: learn per URL including its query string (default off)"),
     AP_INIT_TAKE1("H2PushLearnTTL", cmd_learn_ttl, NULL, RSRC_CONF,
         "seconds a learned entry lives (default 86400)"),
-    AP_INIT_FLAG("H2PushFromHTML", cmd_from_html, NULL, OR_FILEINFO,
+    AP_INIT_TAKE1("H2PushFromHTML", cmd_from_html, NULL, OR_FILEINFO,
         "on|off: find <link rel=preload> in the head of HTML responses"),
     AP_INIT_TAKE1("H2PushHTMLScanMax", cmd_scan_max, NULL, OR_FILEINFO,
         "bytes of an HTML response scanned (and held back) at most "

@@ -276,8 +276,9 @@ sub wait_log {
 # Writes a minimal standalone configuration and runs `apache2 -t` on it.
 # Returns { rc, out, file, lines_before } (lines_before: number of lines
 # before the test lines, so the test line N is line lines_before + N).
+# the module under test: an ASan build when t/asan.sh runs the suite
 sub module_so {
-    File::Spec->catfile(vars('top_dir'), '.libs', 'mod_h2push.so');
+    $ENV{H2PUSH_SO} || File::Spec->catfile(vars('top_dir'), '.libs', 'mod_h2push.so');
 }
 
 sub configtest {
