@@ -1246,18 +1246,35 @@ static int html_scannable(request_rec *r, const h2p_dir_conf *dc)
            && r->content_type
            && !strncasecmp(r->content_type, "text/html", 9)
            && !r->content_encoding
-           && !apr_table_get(r->headers_out, "Content-Encoding");
+           && !apr_table_get(r->headers_out, "Content-Encoding")
+           && !apr_table_get(r->err_headers_out, "Content-Encoding");
+}
+
+/* Absolute URLs only, once the page has a <base href>: what it does to
+ * relative references and absolute paths is not known here. */
+static int html_link_usable(const h2p_html *scan, const char *v)
+{
+    const char *t = v + 1, *e = t;
+
+    if (!h2p_html_has_base(scan)) {
+        return 1;
+    }
+    while (apr_isalnum(*e) || *e == '+' || *e == '-' || *e == '.') {
+        ++e;
+    }
+    return e > t && apr_isalpha(*t) && *e == ':';
 }
 
 /* Holds the body back (at most H2PushHTMLScanMax) while it scans the
  * head, then adds what it found as Link headers and lets everything go,
- * unchanged. Ends early at </head>, <body>, a flush or the end. */
+ * unchanged. Ends early at </head>, <body>, a flush, a pause of the
+ * handler (once the body has begun: data not ready to read) or the end. */
 static apr_status_t h2p_html_filter(ap_filter_t *f, apr_bucket_brigade *bb)
 {
     request_rec *r = f->r;
     h2p_html_ctx *ctx = f->ctx;
     apr_bucket *b;
-    int i, done = 0;
+    int i, added = 0, done = 0;
 
     if (!ctx) {
         h2p_dir_conf *dc = ap_get_module_config(r->per_dir_config,
@@ -1276,10 +1293,17 @@ static apr_status_t h2p_html_filter(ap_filter_t *f, apr_bucket_brigade *bb)
         const char *data;
         apr_size_t len;
 
-        if (APR_BUCKET_IS_EOS(b) || APR_BUCKET_IS_FLUSH(b)
-            || apr_bucket_read(b, &data, &len, APR_BLOCK_READ)
-               != APR_SUCCESS) {
+        apr_status_t rv;
+
+        if (APR_BUCKET_IS_EOS(b) || APR_BUCKET_IS_FLUSH(b)) {
             done = 1;
+            continue;
+        }
+        rv = apr_bucket_read(b, &data, &len, h2p_html_scanned(ctx->scan)
+                                             ? APR_NONBLOCK_READ
+                                             : APR_BLOCK_READ);
+        if (rv != APR_SUCCESS) {
+            done = 1;   /* APR_EAGAIN: the handler pauses, like a flush */
         }
         else if (!APR_BUCKET_IS_METADATA(b)) {
             done = h2p_html_feed(ctx->scan, data, len, ctx->found)
@@ -1291,11 +1315,19 @@ static apr_status_t h2p_html_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     }
     for (i = 0; i < ctx->found->nelts; ++i) {
         const char *v = APR_ARRAY_IDX(ctx->found, i, const char *);
+
+        if (!html_link_usable(ctx->scan, v)) {
+            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, APLOGNO(10910)
+                          "h2push html: found %s, left out: the page has a "
+                          "<base href>", v);
+            continue;
+        }
         apr_table_addn(r->headers_out, "Link", v);
+        ++added;
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, APLOGNO(10907)
                       "h2push html: found %s", v);
     }
-    apr_atomic_add64(&h2p_stats->hints[H_HTML], (apr_uint64_t)ctx->found->nelts);
+    apr_atomic_add64(&h2p_stats->hints[H_HTML], (apr_uint64_t)added);
     ap_remove_output_filter(f);
     if (ctx->held) {
         APR_BRIGADE_PREPEND(bb, ctx->held);

@@ -38,6 +38,7 @@ struct h2p_html {
     apr_size_t cap, scanned;
     int state, k;               /* k: the state's own counter */
     int end, link, hex, quote;  /* end tag, <link>, &#x, value quote */
+    int base, has_base;         /* in a <base>; one with an href seen */
     char name[NAME_LEN];       /* tag or attribute name, lower-cased */
     apr_size_t nlen;
     char raw[NAME_LEN];        /* raw-text element being skipped */
@@ -185,6 +186,10 @@ static void report(h2p_html *s, apr_array_header_t *out)
     char *buf, *d;
     apr_size_t n;
 
+    if (s->base && s->seen[A_HREF]) {
+        s->has_base = 1;     /* relative hrefs no longer resolve as read */
+        return;
+    }
     if (!s->link || s->overflow || !s->seen[A_REL] || !s->seen[A_HREF]) {
         return;
     }
@@ -272,7 +277,8 @@ static int tag_named(h2p_html *s)
     if ((s->end && name_is(s, "head")) || (!s->end && name_is(s, "body"))) {
         return 0;
     }
-    s->link = !s->end && name_is(s, "link");
+    s->base = !s->end && name_is(s, "base");
+    s->link = (!s->end && name_is(s, "link")) || s->base;
     s->rawlen = 0;
     for (i = 0; !s->end && raw_names[i]; i++) {
         if (name_is(s, raw_names[i])) {
@@ -290,7 +296,7 @@ static int tag_named(h2p_html *s)
 static int tag_end(h2p_html *s, apr_array_header_t *out)
 {
     report(s, out);
-    s->link = 0;
+    s->link = s->base = 0;
     s->state = s->rawlen ? S_RAW : S_TEXT;
     return 1;
 }
@@ -601,4 +607,9 @@ int h2p_html_feed(h2p_html *s, const char *data, apr_size_t len,
 apr_size_t h2p_html_scanned(const h2p_html *s)
 {
     return s->scanned;
+}
+
+int h2p_html_has_base(const h2p_html *s)
+{
+    return s->has_base;
 }

@@ -40,6 +40,11 @@ h2p_html *h2p_html_create(apr_pool_t *p, apr_size_t cap);
 int h2p_html_feed(h2p_html *s, const char *data, apr_size_t len,
                   apr_array_header_t *out);
 
+/** 1 once a <base href> was seen: the page's relative URLs (and, if it
+ *  names another host, its absolute paths) no longer resolve against the
+ *  page's own URL. */
+int h2p_html_has_base(const h2p_html *s);
+
 /** Bytes consumed so far. */
 apr_size_t h2p_html_scanned(const h2p_html *s);
 

@@ -380,6 +380,31 @@ static void test_huge(void)
                           "media=\"\\\\\\\\\\\\\\\\\"", NULL));
 }
 
+/* <base href> is reported, before or after the links, and only with an
+ * href; the links are still found (the module decides what to keep). */
+static void test_base(void)
+{
+    static const struct { const char *doc; int base; } v[] = {
+        { "<html><head><base href=/x/><link rel=preload href=a.css>", 1 },
+        { "<html><head><link rel=preload href=a.css><BASE HREF='/x/'>", 1 },
+        { "<html><head><base target=_blank><link rel=preload href=a.css>", 0 },
+        { "<html><head><!-- <base href=/x/> --><link rel=preload href=a>", 0 },
+        { "<html><head></head><base href=/x/>", 0 },
+    };
+    apr_size_t i;
+
+    for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+        h2p_html *s = h2p_html_create(pool, 32768);
+        apr_array_header_t *out = apr_array_make(pool, 2, sizeof(char *));
+
+        h2p_html_feed(s, v[i].doc, strlen(v[i].doc), out);
+        CHECK(h2p_html_has_base(s) == v[i].base, "base %d: got %d", (int)i,
+              h2p_html_has_base(s));
+        CHECK(out->nelts == (v[i].base || i == 2 || i == 3), "base %d: %d links",
+              (int)i, out->nelts);
+    }
+}
+
 int main(void)
 {
     apr_size_t i;
@@ -393,6 +418,7 @@ int main(void)
     test_scanned();
     test_cap();
     test_huge();
+    test_base();
     apr_pool_destroy(pool);
     apr_terminate();
     return unit_done("html");

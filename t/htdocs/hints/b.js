@@ -1,0 +1,1 @@
+var hints_b = 1;

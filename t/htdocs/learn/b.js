@@ -1,0 +1,1 @@
+var learn_b = 1;
