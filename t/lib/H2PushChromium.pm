@@ -27,6 +27,7 @@ use MIME::Base64 ();
 use POSIX ();
 use Digest::SHA ();
 use Time::HiRes ();
+use H2PushTest ();
 
 our @EXPORT_OK = qw(chromium_bin spki_pin dump_dom page_result eh_log
                     nghttp_blocks);
@@ -36,30 +37,8 @@ my $PYTHON = '/usr/bin/python3';
 
 sub chromium_bin { $ENV{H2PUSH_CHROMIUM} || '/usr/bin/chromium' }
 
-sub slurp {
-    my $f = shift;
-    open my $fh, '<:raw', $f or return undef;
-    local $/;
-    return scalar <$fh>;
-}
-
 # Run a command without a shell, stdin /dev/null; (rc, stdout, stderr).
-sub run_cmd {
-    my @cmd = @_;
-    my $out = File::Temp->new;
-    my $err = File::Temp->new;
-    my $pid = fork;
-    die "fork: $!" unless defined $pid;
-    if (!$pid) {
-        open STDIN,  '<', '/dev/null';
-        open STDOUT, '>&', $out or die;
-        open STDERR, '>&', $err or die;
-        exec { $cmd[0] } @cmd or do { print STDERR "exec $cmd[0]: $!\n"; CORE::exit(127) };
-    }
-    waitpid $pid, 0;
-    my $rc = $? == -1 ? 127 : ($? & 127) ? 128 + ($? & 127) : $? >> 8;
-    return ($rc, slurp("$out") // '', slurp("$err") // '');
-}
+sub run_cmd { H2PushTest::run_cmd(@_) }
 
 # Chromium's --ignore-certificate-errors-spki-list value: base64 of the
 # sha256 of the DER SubjectPublicKeyInfo (the body of the PEM "PUBLIC KEY"
