@@ -309,6 +309,22 @@ static int is_h2_name(const char *s)
     return 1;
 }
 
+/* A value written as it is: no quote or backslash (mod_http2 knows no
+ * quoted-pair), no control character (dropping one could turn a value
+ * into another, "pre\x01load" into "preload"); a tab is written as a
+ * space. */
+static int is_plain_value(const char *s)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+
+        if (c == '"' || c == '\\' || c == 0x7f || (c < 0x20 && c != '\t')) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 /* A token mod_http2 reads as one too (its tokens have no '%'). */
 static int is_h2_token(const char *s)
 {
@@ -359,13 +375,14 @@ const char *h2p_link_format(apr_pool_t *p, const h2p_link *l,
     for (i = 0; i < l->params->nelts; i++) {
         prm = &APR_ARRAY_IDX(l->params, i, h2p_param);
         rel = !apr_cstr_casecmp(prm->name, "rel");
+        if (rel && seen_rel++) {
+            continue;   /* only the first rel counts, written or not */
+        }
         if (!is_token(prm->name) || !is_h2_name(prm->name)
-            || !apr_cstr_casecmp(prm->name, "nopush") || (rel && seen_rel)
-            || (prm->value && (strchr(prm->value, '"')
-                               || strchr(prm->value, '\\')))) {
+            || !apr_cstr_casecmp(prm->name, "nopush")
+            || (prm->value && !is_plain_value(prm->value))) {
             continue;
         }
-        seen_rel |= rel;
         *d++ = ';';
         *d++ = ' ';
         d = put_text(d, prm->name, 0, 0, 0);

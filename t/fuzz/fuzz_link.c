@@ -142,6 +142,18 @@ static const h2p_link *parse_one(apr_pool_t *p, const char *s)
     return l;
 }
 
+/* A value h2p_link_format writes: no '"', '\\', or control but HTAB. */
+static int plain_value(const char *s)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\' || c == 0x7f || (c < 0x20 && c != '\t')) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 /* A name mod_http2 reads whole (h2p_link_format leaves others out). */
 static int is_h2_name(const char *s)
 {
@@ -152,9 +164,9 @@ static int is_h2_name(const char *s)
  * The params h2p_link_format is documented to write for l, as parse reads
  * them back: "nopush" first when the link had one or add_nopush, then the
  * others in order but for "nopush", a name mod_http2 would not read
- * whole, a value holding '"' or '\', and any "rel" after the first one
- * written; values as written (HTAB as SP, controls dropped), a rel value
- * lower-cased.
+ * whole, a value holding '"', '\' or a control character other than HTAB,
+ * and any "rel" after the first one (written or not); values as written
+ * (HTAB as SP), a rel value lower-cased.
  */
 static apr_array_header_t *written_params(apr_pool_t *p, const h2p_link *l,
                                           int add_nopush)
@@ -173,12 +185,13 @@ static apr_array_header_t *written_params(apr_pool_t *p, const h2p_link *l,
     for (i = 0; i < l->params->nelts; i++) {
         prm = &APR_ARRAY_IDX(l->params, i, h2p_param);
         rel = !strcmp(prm->name, "rel");
+        if (rel && seen_rel++) {
+            continue;           /* only the first rel, written or not */
+        }
         if (!is_h2_name(prm->name) || !strcmp(prm->name, "nopush")
-            || (rel && seen_rel)
-            || (prm->value && strpbrk(prm->value, "\"\\"))) {
+            || (prm->value && !plain_value(prm->value))) {
             continue;
         }
-        seen_rel |= rel;
         o = apr_array_push(w);
         o->name = prm->name;
         o->value = as_written(p, prm->value);

@@ -434,7 +434,7 @@ static void test_format(void)
     l = parse_one("</a.css>; title=\"x\\\ry\\\nz\\\x01\\\x7f\"; t2=\"a\\\tb\"");
     CHECK_STR(param(l, "title"), "x\ry\nz\x01\x7f", "escaped CTLs parsed");
     f = h2p_link_format(pool, l, NULL, 0);
-    CHECK_STR(f, "</a.css>; title=\"xyz\"; t2=\"a b\"", "CTLs dropped");
+    CHECK_STR(f, "</a.css>; t2=\"a b\"", "a value with CTLs is left out");
 
     /* a hand-made link with hostile fields */
     memset(&m, 0, sizeof(m));
@@ -447,10 +447,22 @@ static void test_format(void)
     prm->name = "bad name\r\n";
     prm->value = "x";
     f = h2p_link_format(pool, &m, NULL, 1);
-    CHECK_STR(f, "</a.css>; nopush; rel=\"preload\"", "hand-made sanitised");
+    CHECK_STR(f, "</a.css>; nopush", "hand-made sanitised");
     CHECK(!strpbrk(f, "\r\n"), "no CR/LF");
     f = h2p_link_format(pool, &m, "/b\n.css", 0);
-    CHECK_STR(f, "</b.css>; rel=\"preload\"", "target arg sanitised");
+    CHECK_STR(f, "</b.css>", "target arg sanitised");
+
+    /* found by fuzzing: formatting never makes a preload of what was none
+     * (a first rel left out must not let a later one count; a dropped
+     * control byte must not join "pre" and "load") */
+    l = parse_one("</x.js>; rel=\"next\\\"\"; rel=preload");
+    CHECK(l && !l->preload, "fuzz 1: not a preload");
+    f = h2p_link_format(pool, l, NULL, 0);
+    CHECK_STR(f, "</x.js>", "fuzz 1: no rel written");
+    l = parse_one("</x.js>; rel=\"pre\\\x01load\"");
+    CHECK(l && !l->preload, "fuzz 2: not a preload");
+    f = h2p_link_format(pool, l, NULL, 0);
+    CHECK_STR(f, "</x.js>", "fuzz 2: no rel written");
 
     /* bad values give back their raw text, control characters dropped */
     a = parse("</a.css>; t=\"a\rb\"", &nbad);
