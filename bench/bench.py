@@ -1,0 +1,1202 @@
+#!/usr/bin/python3
+"""mod_h2push benchmarks (`make -f Makefile.apxs bench`; results and method
+in bench/RESULTS.md).
+
+    bench/bench.py [--reps N] [--reps-diary N] [--reps-c N] [--c-secs S]
+                   [--only A,B,C,D] [--wait-quiet]
+
+A: push client (nghttp) and B: headless Chromium through bench/relay.c
+(RTT 50 ms, uncapped and 20 Mbit/s), think time 0 and 200 ms of the shared
+slow backend bench/backend.py, 7 front-ends interleaved; C: h2load
+throughput straight to Apache; D: the decision's instructions per response
+under callgrind (bench/decide_cost.c).
+
+Everything generated goes to bench/out/ (configs, logs, binaries, the
+tables in bench/out/tables.md and the raw samples in bench/out/raw.json).
+Python 3 standard library only; run with /usr/bin/python3.
+"""
+import argparse
+import base64
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(HERE)
+OUT = os.path.join(HERE, "out")
+DOCROOT = os.path.join(OUT, "docroot")
+MODS = "/usr/lib/apache2/modules"
+MODULE = os.path.join(TOP, ".libs", "mod_h2push.so")
+
+RTT_MS = 50.0
+LINKS = [("uncapped", 0.0), ("20 Mbit/s", 20.0)]
+THINKS = [0, 200]
+
+BACKEND_PORT = 28100
+# key, label, server port (relay port = port + 100)
+FRONTENDS = [
+    ("h2push", "Apache + mod_h2push (learned hints)", 28101),
+    ("eh", "Apache + hand-written H2EarlyHint", 28104),
+    ("static", "Apache + H2PushResource (mod_http2)", 28103),
+    ("link", "Apache + mod_http2 Link push", 28102),
+    ("nginx", "nginx 1.22 http2_push_preload", 28105),
+    ("h2o", "h2o 2.2.5 http2-push-preload", 28106),
+    ("nopush", "Apache, no push (H2Push off)", 28107),
+]
+H2PUSH_DEFAULTS_PORT = 28108   # mod_h2push loaded, its defaults (for C)
+FE = {k: (label, port) for k, label, port in FRONTENDS}
+
+# the 8 subresources: name, KB
+ASSETS = [("1.css", 10), ("2.css", 20), ("3.css", 30), ("4.css", 40),
+          ("1.js", 60), ("2.js", 50), ("3.js", 15), ("4.js", 45)]
+HTML_KB = 32
+OLD_MTIME = 1262304000          # 2010-01-01: heuristic freshness for years
+
+procs = []                      # our children, stopped at exit
+
+
+def log(*a):
+    print(*a, file=sys.stderr, flush=True)
+
+
+def sh(cmd, **kw):
+    return subprocess.run(cmd, shell=isinstance(cmd, str), check=True, **kw)
+
+
+def wait_port(port, timeout=15.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.5).close()
+            return True
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("nothing listens on port %d" % port)
+
+
+def port_free(port):
+    s = socket.socket()
+    try:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", port))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+# ---------------------------------------------------------------------------
+# setup: certificate, docroot, binaries
+
+def write(path, text, mode=None):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write(text)
+    if mode:
+        os.chmod(path, mode)
+
+
+def filler(kb, kind):
+    """Text of about kb KB that is valid CSS / JS / HTML."""
+    n = kb * 1024
+    out, i = [], 0
+    size = 0
+    while size < n:
+        if kind == "css":
+            line = ".c%d { margin: %dpx; padding: %dpx; color: #%06x; }\n" % (
+                i, i % 17, i % 11, (i * 2654435761) & 0xffffff)
+        elif kind == "js":
+            line = "var v%d = %d; /* bench filler line %d */\n" % (i, i * 7, i)
+        else:
+            line = "<p>Paragraph %d: lorem ipsum dolor sit amet, consectetur" \
+                   " adipiscing elit, sed do eiusmod tempor.</p>\n" % i
+        out.append(line)
+        size += len(line)
+        i += 1
+    return "".join(out)[:n]
+
+
+PAGE_SCRIPT = r"""<script>
+addEventListener('load', function () {
+  function put() {
+    var nav = performance.getEntriesByType('navigation')[0] || {};
+    var res = performance.getEntriesByType('resource').filter(function (e) {
+      return e.name.indexOf('/s/') >= 0; });
+    var r = {loadEventEnd: nav.loadEventEnd, loadEventStart: nav.loadEventStart,
+      responseStart: nav.responseStart, responseEnd: nav.responseEnd,
+      firstInterim: nav.firstInterimResponseStart || 0,
+      finalHeaders: nav.finalResponseHeadersStart || 0,
+      connectStart: nav.connectStart, connectEnd: nav.connectEnd,
+      protocol: nav.nextHopProtocol,
+      resEnd: Math.max.apply(null, res.map(function (e) { return e.responseEnd; })),
+      n: res.length,
+      initiators: res.map(function (e) { return e.initiatorType; }).join(' '),
+      transfer: res.map(function (e) { return e.transferSize; }).join(' ')};
+    var p = document.createElement('pre');
+    p.id = 'result';
+    p.textContent = JSON.stringify(r);
+    document.body.appendChild(p);
+  }
+  setTimeout(put, 0);
+});
+</script>
+"""
+
+
+def make_docroot():
+    os.makedirs(os.path.join(DOCROOT, "s"), exist_ok=True)
+    os.makedirs(os.path.join(DOCROOT, "c"), exist_ok=True)
+    for name, kb in ASSETS:
+        kind = "css" if name.endswith(".css") else "js"
+        write(os.path.join(DOCROOT, "s", name), filler(kb, kind))
+    head = "".join('<link rel="stylesheet" href="/s/%s">\n' % n
+                   for n, _ in ASSETS if n.endswith(".css"))
+    head += "".join('<script src="/s/%s"></script>\n' % n
+                    for n, _ in ASSETS if n.endswith(".js"))
+    page = ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">\n"
+            "<title>bench page</title>\n" + head + PAGE_SCRIPT +
+            "</head><body>\n<h1>bench page</h1>\n")
+    page += filler(HTML_KB, "html")[:HTML_KB * 1024 - len(page) - 16]
+    page += "\n</body></html>\n"
+    write(os.path.join(OUT, "page.html"), page)
+    small = ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+             "<title>c</title></head><body>\n" + filler(4, "html") +
+             "</body></html>\n")
+    write(os.path.join(DOCROOT, "c", "links.html"), small)
+    write(os.path.join(DOCROOT, "c", "plain.html"), small)
+    for root, dirs, files in os.walk(DOCROOT):
+        for f in files:
+            os.utime(os.path.join(root, f), (OLD_MTIME, OLD_MTIME))
+    # the servers run as nobody
+    p = OUT
+    while p != "/":
+        os.chmod(p, os.stat(p).st_mode | 0o055)
+        p = os.path.dirname(p)
+    sh(["chmod", "-R", "a+rX", OUT])
+
+
+def make_cert():
+    cert, key = os.path.join(OUT, "cert.pem"), os.path.join(OUT, "key.pem")
+    if not os.path.exists(cert):
+        sh(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+            "ec_paramgen_curve:prime256v1", "-nodes", "-days", "3650",
+            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+            "-keyout", key, "-out", cert], stderr=subprocess.DEVNULL)
+        os.chmod(key, 0o644)
+    pub = subprocess.run(["openssl", "x509", "-in", cert, "-pubkey", "-noout"],
+                         check=True, capture_output=True, text=True).stdout
+    der = base64.b64decode("".join(l for l in pub.splitlines()
+                                   if not l.startswith("-----")))
+    pin = base64.b64encode(hashlib.sha256(der).digest()).decode()
+    return cert, key, pin
+
+
+def build_tools():
+    apr = subprocess.run(["apr-1-config", "--cflags", "--cppflags",
+                          "--includes"], capture_output=True, text=True,
+                         check=True).stdout.split()
+    aprl = subprocess.run(["apr-1-config", "--link-ld", "--libs"],
+                          capture_output=True, text=True,
+                          check=True).stdout.split()
+    sh(["gcc", "-O2", "-Wall", "-Wextra", "-Werror", "-o",
+        os.path.join(OUT, "relay"), os.path.join(HERE, "relay.c"), "-lm"])
+    sh(["gcc", "-std=gnu99", "-O2", "-g", "-Wall", "-Wextra", "-Werror"]
+       + apr + ["-I" + os.path.join(TOP, "src"), "-o",
+                os.path.join(OUT, "decide_cost"),
+                os.path.join(HERE, "decide_cost.c"),
+                os.path.join(TOP, "src", "h2p_link.c"),
+                os.path.join(TOP, "src", "h2p_diary.c"),
+                os.path.join(TOP, "src", "h2p_policy.c")] + aprl)
+
+
+# ---------------------------------------------------------------------------
+# servers
+
+APACHE_COMMON = """ServerRoot {root}
+ServerName 127.0.0.1
+PidFile {root}/httpd.pid
+ErrorLog {root}/error_log
+LogLevel warn
+DefaultRuntimeDir {root}
+LoadModule mpm_event_module {mods}/mod_mpm_event.so
+LoadModule authz_core_module {mods}/mod_authz_core.so
+LoadModule mime_module {mods}/mod_mime.so
+LoadModule dir_module {mods}/mod_dir.so
+LoadModule headers_module {mods}/mod_headers.so
+LoadModule socache_shmcb_module {mods}/mod_socache_shmcb.so
+LoadModule ssl_module {mods}/mod_ssl.so
+LoadModule http2_module {mods}/mod_http2.so
+LoadModule proxy_module {mods}/mod_proxy.so
+LoadModule proxy_http_module {mods}/mod_proxy_http.so
+{extra_load}
+TypesConfig /etc/mime.types
+{user}
+StartServers 2
+ServerLimit 4
+ThreadsPerChild 64
+MaxRequestWorkers 256
+MaxConnectionsPerChild 0
+KeepAliveTimeout 30
+Protocols h2 http/1.1
+SSLProtocol -all +TLSv1.2 +TLSv1.3
+SSLCertificateFile {cert}
+SSLCertificateKeyFile {key}
+SSLSessionCache none
+DocumentRoot {docroot}
+<Directory {docroot}>
+    Require all granted
+</Directory>
+# the throughput page of scenario C: a static page with 4 preload links
+<Location "/c/links.html">
+    Header add Link "</s/1.css>; rel=preload; as=style"
+    Header add Link "</s/2.css>; rel=preload; as=style"
+    Header add Link "</s/1.js>; rel=preload; as=script"
+    Header add Link "</s/2.js>; rel=preload; as=script"
+</Location>
+ProxyPass "/p/" "http://127.0.0.1:{backend}/p/"
+"""
+
+VHOST = """<VirtualHost 127.0.0.1:{port}>
+    SSLEngine on
+{body}</VirtualHost>
+"""
+
+
+def apache_conf(name, cert, key, vhosts, extra_load=""):
+    root = os.path.join(OUT, name)
+    os.makedirs(root, exist_ok=True)
+    # stale after a crash; the ports were checked free
+    for f in ("httpd.pid", "cgisock"):
+        if os.path.exists(os.path.join(root, f)):
+            os.unlink(os.path.join(root, f))
+    text = APACHE_COMMON.format(
+        root=root, mods=MODS, extra_load=extra_load, cert=cert, key=key,
+        docroot=DOCROOT, backend=BACKEND_PORT,
+        user="User nobody\nGroup nogroup" if os.getuid() == 0 else "")
+    for port, _ in vhosts:
+        text += "Listen 127.0.0.1:%d\n" % port
+    for port, body in vhosts:
+        text += VHOST.format(port=port, body=body)
+    write(os.path.join(root, "httpd.conf"), text)
+    return root
+
+
+def css_js():
+    return [n for n, _ in ASSETS]
+
+
+def as_of(n):
+    return "style" if n.endswith(".css") else "script"
+
+
+def server_configs(cert, key):
+    """Write every front-end's configuration; return the commands."""
+    cmds = []
+    # 1. Apache + mod_h2push: learned hints only, no per-URL configuration
+    h2push_body = ("    H2EarlyHints on\n    H2PushEarlyHints on\n"
+                   "    H2PushLearn on\n")
+    root = apache_conf(
+        "apache-h2push", cert, key,
+        [(FE["h2push"][1], h2push_body), (H2PUSH_DEFAULTS_PORT, "")],
+        extra_load="LoadModule h2push_module %s" % MODULE)
+    cmds.append(("apache-h2push", ["apache2", "-d", root, "-f",
+                                   os.path.join(root, "httpd.conf"),
+                                   "-DFOREGROUND"]))
+    # 2. Apache + mod_http2 alone (mod_h2push NOT loaded), and 5. no push
+    static = "    <Location \"/p/\">\n" + "".join(
+        "        H2PushResource /s/%s\n" % n for n in css_js()) + \
+        "    </Location>\n"
+    eh = "    H2EarlyHints on\n    <Location \"/p/\">\n" + "".join(
+        "        H2EarlyHint Link \"</s/%s>; rel=preload; as=%s\"\n"
+        % (n, as_of(n)) for n in css_js()) + "    </Location>\n"
+    root = apache_conf(
+        "apache-native", cert, key,
+        [(FE["link"][1], ""), (FE["static"][1], static), (FE["eh"][1], eh),
+         (FE["nopush"][1], "    H2Push off\n")])
+    cmds.append(("apache-native", ["apache2", "-d", root, "-f",
+                                   os.path.join(root, "httpd.conf"),
+                                   "-DFOREGROUND"]))
+    # 3. nginx 1.22
+    nroot = os.path.join(OUT, "nginx")
+    os.makedirs(nroot, exist_ok=True)
+    write(os.path.join(nroot, "nginx.conf"), """daemon off;
+master_process on;
+worker_processes 2;
+{user}
+pid {root}/nginx.pid;
+error_log {root}/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    tcp_nodelay on;
+    keepalive_timeout 30;
+    client_body_temp_path {root}/client_body;
+    proxy_temp_path {root}/proxy;
+    fastcgi_temp_path {root}/fastcgi;
+    uwsgi_temp_path {root}/uwsgi;
+    scgi_temp_path {root}/scgi;
+    upstream backend {{
+        server 127.0.0.1:{backend};
+        keepalive 16;
+    }}
+    server {{
+        listen 127.0.0.1:{port} ssl http2;
+        server_name 127.0.0.1;
+        ssl_certificate {cert};
+        ssl_certificate_key {key};
+        ssl_protocols TLSv1.2 TLSv1.3;
+        root {docroot};
+        http2_push_preload on;
+        location /p/ {{
+            proxy_pass http://backend;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+        }}
+    }}
+}}
+""".format(root=nroot, backend=BACKEND_PORT, port=FE["nginx"][1], cert=cert,
+           key=key, docroot=DOCROOT,
+           user="user nobody nogroup;" if os.getuid() == 0 else ""))
+    cmds.append(("nginx", ["nginx", "-p", nroot, "-c",
+                           os.path.join(nroot, "nginx.conf")]))
+    # 4. h2o 2.2.5
+    hroot = os.path.join(OUT, "h2o")
+    os.makedirs(hroot, exist_ok=True)
+    write(os.path.join(hroot, "h2o.conf"), """{user}
+error-log: {root}/error.log
+num-threads: 2
+http2-push-preload: ON
+listen:
+  host: 127.0.0.1
+  port: {port}
+  ssl:
+    certificate-file: {cert}
+    key-file: {key}
+    minimum-version: TLSv1.2
+    ocsp-update-interval: 0
+hosts:
+  default:
+    paths:
+      /p:
+        proxy.reverse.url: http://127.0.0.1:{backend}/p
+      /:
+        file.dir: {docroot}
+""".format(root=hroot, port=FE["h2o"][1], cert=cert, key=key,
+           backend=BACKEND_PORT, docroot=DOCROOT,
+           user="user: nobody" if os.getuid() == 0 else ""))
+    cmds.append(("h2o", ["h2o", "-c", os.path.join(hroot, "h2o.conf")]))
+    return cmds
+
+
+def all_ports():
+    return [BACKEND_PORT, H2PUSH_DEFAULTS_PORT] + \
+        [p for _, _, p in FRONTENDS] + [p + 100 for _, _, p in FRONTENDS]
+
+
+def start(name, cmd, port=None, stdin=None):
+    logf = open(os.path.join(OUT, name + ".out"), "w")
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE if stdin else logf,
+                         stderr=logf, stdin=stdin, start_new_session=True)
+    procs.append((name, p))
+    if port:
+        wait_port(port)
+    return p
+
+
+def stop_all():
+    for name, p in reversed(procs):
+        if p.poll() is None:
+            try:
+                p.send_signal(signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+    for name, p in reversed(procs):
+        try:
+            p.wait(10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+    procs.clear()
+
+
+# ---------------------------------------------------------------------------
+# the relay
+
+class Relay:
+    """bench/relay.c in front of every front-end: port + 100 -> port."""
+
+    def __init__(self, rate_mbit):
+        self.rate = rate_mbit
+        cmd = [os.path.join(OUT, "relay"), "-w", "-d", "%g" % (RTT_MS / 2),
+               "-r", "%g" % rate_mbit] + \
+              ["%d:%d" % (p + 100, p) for _, _, p in FRONTENDS]
+        self.p = start("relay-%g" % rate_mbit, cmd, stdin=subprocess.PIPE)
+        line = self.p.stdout.readline().strip()
+        if line != b"READY":
+            raise RuntimeError("relay did not start: %r" % line)
+
+    def stop(self):
+        self.p.stdin.close()
+        self.p.wait(10)
+        procs[:] = [x for x in procs if x[1] is not self.p]
+
+
+def netcheck(rate):
+    out = subprocess.run(["/usr/bin/python3", os.path.join(HERE, "netcheck.py"),
+                          os.path.join(OUT, "relay"), "%g" % (RTT_MS / 2),
+                          "%g" % rate], capture_output=True, text=True,
+                         check=True).stdout
+    return json.loads(out)
+
+
+# ---------------------------------------------------------------------------
+# A: nghttp, a push client
+
+FRAME = re.compile(r"^\[\s*([0-9.]+)\] (recv|send) (\S+) frame <length=(\d+), "
+                   r"flags=0x[0-9a-f]+, stream_id=(\d+)>")
+STATUS = re.compile(r"^\[\s*[0-9.]+\] recv \(stream_id=(\d+)\) :status: (\d+)")
+
+
+def parse_nghttp(text):
+    """nghttp -v output -> timings (ms) and counts."""
+    t_conn = None
+    ends, finals = {}, {}
+    pushes = requests = rst = data = 0
+    last = None
+    for line in text.splitlines():
+        m = FRAME.match(line)
+        if m:
+            t, d, kind, length, sid = (float(m.group(1)), m.group(2),
+                                       m.group(3), int(m.group(4)),
+                                       int(m.group(5)))
+            last = (t, d, sid)
+            if d == "recv" and kind == "PUSH_PROMISE":
+                pushes += 1
+            elif d == "send" and kind == "HEADERS":
+                requests += 1
+            elif d == "send" and kind == "RST_STREAM":
+                rst += 1
+            elif d == "recv" and kind == "DATA":
+                data += length
+            continue
+        if line.startswith("          ;") and "END_STREAM" in line and last \
+                and last[1] == "recv":
+            ends[last[2]] = last[0]
+            continue
+        m = STATUS.match(line)
+        if m:
+            finals[int(m.group(1))] = int(m.group(2))
+            continue
+        if t_conn is None and line.endswith("] Connected"):
+            t_conn = float(line[1:line.index("]")])
+    if t_conn is None or not ends:
+        return None
+    ok = sum(1 for s in ends if finals.get(s) == 200)
+    return {"ms": (max(ends.values()) - t_conn) * 1000.0, "pushes": pushes,
+            "requests": requests, "rst": rst, "kb": data / 1024.0,
+            "complete": ok}
+
+
+def nghttp(port, paths):
+    urls = ["https://127.0.0.1:%d%s" % (port, p) for p in paths]
+    r = subprocess.run(["nghttp", "-nasv", "-w", "24", "-W", "24",
+                        "--timeout=20"] + urls, capture_output=True,
+                       text=True, errors="replace", timeout=60)
+    res = parse_nghttp(r.stdout)
+    if res is None:
+        raise RuntimeError("nghttp %s: no result\n%s" % (urls, r.stderr[-2000:]))
+    return res
+
+
+# ---------------------------------------------------------------------------
+# B: headless Chromium
+
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu",
+                  "--disable-quic", "--no-first-run",
+                  "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync"]
+
+
+def chromium(port, path, pin):
+    prof = tempfile.mkdtemp(prefix="h2push-bench-chromium-")
+    try:
+        r = subprocess.run(
+            ["timeout", "-k", "5", "60", "chromium"] + CHROMIUM_FLAGS +
+            ["--user-data-dir=" + prof,
+             "--ignore-certificate-errors-spki-list=" + pin,
+             "--dump-dom", "https://127.0.0.1:%d%s" % (port, path)],
+            capture_output=True, text=True, errors="replace", timeout=90)
+    finally:
+        shutil.rmtree(prof, ignore_errors=True)
+    m = re.search(r'<pre id="result">(.*?)</pre>', r.stdout, re.S)
+    if not m:
+        raise RuntimeError("chromium: no result (rc %d)\n%s"
+                           % (r.returncode, r.stderr[-2000:]))
+    j = json.loads(m.group(1).replace("&quot;", '"').replace("&amp;", "&"))
+    if j.get("n") != 8 or j.get("protocol") != "h2":
+        raise RuntimeError("chromium: unexpected result %r" % j)
+    return {"res_ms": j["resEnd"], "load_ms": j["loadEventEnd"],
+            "eh": j["initiators"].split().count("early-hints"),
+            "interim": j["firstInterim"] > 0}
+
+
+# ---------------------------------------------------------------------------
+# C: h2load
+
+def instance_cpu(conf_dir):
+    """CPU seconds (user + system) used so far by the processes of the
+    Apache whose ServerRoot is conf_dir."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                cmd = f.read().split(b"\0")
+            if b"apache2" not in cmd[0] or conf_dir.encode() not in cmd:
+                continue
+            with open("/proc/%s/stat" % pid) as f:
+                st = f.read().rsplit(")", 1)[1].split()
+            total += int(st[11]) + int(st[12])
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / tick
+
+
+def h2load(port, path, secs, conf_dir):
+    """(requests/s, Apache CPU microseconds per request)"""
+    c0 = instance_cpu(conf_dir)
+    r = subprocess.run(["h2load", "-D", str(secs), "-c", "8", "-m", "10", "-t", "1",
+                        "https://127.0.0.1:%d%s" % (port, path)],
+                       capture_output=True, text=True, timeout=secs + 60)
+    c1 = instance_cpu(conf_dir)
+    m = re.search(r"finished in [0-9.]+s, ([0-9.]+) req/s", r.stdout)
+    f = re.search(r"requests: (\d+) total.*?(\d+) succeeded, (\d+) failed",
+                  r.stdout)
+    if not m or not f or int(f.group(3)) or not int(f.group(2)):
+        raise RuntimeError("h2load %d%s failed:\n%s" % (port, path, r.stdout))
+    return float(m.group(1)), (c1 - c0) * 1e6 / int(f.group(2))
+
+
+# ---------------------------------------------------------------------------
+# D: callgrind
+
+def callgrind_total(args):
+    f = os.path.join(OUT, "cg.%s" % "_".join(args))
+    subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + f,
+                    os.path.join(OUT, "decide_cost")] + args,
+                   capture_output=True, check=True)
+    with open(f) as fh:
+        for line in fh:
+            if line.startswith("totals:") or line.startswith("summary:"):
+                return int(line.split()[1]), f
+    raise RuntimeError("no callgrind total in " + f)
+
+
+def callgrind_functions(f, n):
+    """Inclusive instructions per response of the main functions."""
+    r = subprocess.run(["callgrind_annotate", "--inclusive=yes", f],
+                       capture_output=True, text=True)
+    want = ["h2p_link_parse", "h2p_cands_add", "h2p_policy_decide",
+            "h2p_uri_resolve", "diary_claim", "h2p_diary_key",
+            "h2p_diary_add", "h2p_link_emit", "h2p_link_format",
+            "rewrite_lines", "collect_line", "one_response"]
+    got = {}
+    for line in r.stdout.splitlines():
+        m = re.match(r"\s*([0-9,]+) \([ 0-9.]+%\)\s+\S+:(\w+) ", line)
+        if m and m.group(2) in want and m.group(2) not in got:
+            got[m.group(2)] = int(m.group(1).replace(",", "")) / n
+    return [(k, got[k]) for k in want if k in got]
+
+
+# ---------------------------------------------------------------------------
+# statistics and tables
+
+def med(xs):
+    return statistics.median(xs) if xs else float("nan")
+
+
+def fmt(x, unit=""):
+    if x != x:
+        return "n/a"
+    return ("%.0f" % x if abs(x) >= 100 else "%.1f" % x) + unit
+
+
+def physical_limit(rate_mbit, think):
+    page = os.path.getsize(os.path.join(OUT, "page.html"))
+    total = page + sum(os.path.getsize(os.path.join(DOCROOT, "s", n))
+                       for n, _ in ASSETS)
+    if rate_mbit <= 0:
+        return 2 * RTT_MS + think
+    bps = rate_mbit * 1e6 / 8
+    return 2 * RTT_MS + max(think + page / bps * 1000, total / bps * 1000)
+
+
+class Report:
+    def __init__(self, path):
+        self.path = path
+        self.lines = []
+
+    def __call__(self, text=""):
+        print(text, flush=True)
+        self.lines.append(text)
+        with open(self.path, "w") as f:
+            f.write("\n".join(self.lines) + "\n")
+
+    def table(self, head, rows):
+        self("| " + " | ".join(head) + " |")
+        self("|" + "|".join("---" if i == 0 else "---:"
+                            for i in range(len(head))) + "|")
+        for r in rows:
+            self("| " + " | ".join(r) + " |")
+        self()
+
+
+def loadavg():
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
+def others_busy():
+    """Processes of other workers that would disturb the timings."""
+    mine = {os.getpid()}
+    busy = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit() or int(pid) in mine:
+            continue
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                cmd = f.read().replace(b"\0", b" ").decode("utf-8", "replace")
+        except OSError:
+            continue
+        if re.search(r"fuzz_|chromium|h2load|TEST\.PL|t/TEST\b", cmd):
+            busy.append("%s %s" % (pid, cmd[:80]))
+    return busy
+
+
+def wait_quiet(max_s=25 * 60, step=30):
+    """Poll until no fuzzer, Chromium, h2load or Apache::Test run of
+    someone else is running and the 1-minute load average is < 0.8."""
+    end = time.monotonic() + max_s
+    while True:
+        busy = others_busy()
+        load1 = float(loadavg().split()[0])
+        if not busy and load1 < 0.8:
+            log("quiet: load %.2f" % load1)
+            return True
+        if time.monotonic() > end:
+            log("still not quiet after %d s (load %.2f, %d busy): running anyway"
+                % (max_s, load1, len(busy)))
+            return False
+        log("waiting for a quiet machine: load %.2f; %s" % (load1, "; ".join(busy[:3])))
+        time.sleep(step)
+
+
+PHASES = []
+
+
+def phase(text, t_start):
+    """Log a finished phase with the load and the other workers' busy
+    processes at that moment (kept for the report)."""
+    busy = others_busy()
+    names = sorted({b.split()[1].rsplit("/", 1)[-1] for b in busy})
+    PHASES.append((text, time.time() - t_start, loadavg().split()[0], names))
+    log("%s done (%.0f s, load %s%s)" % (text, time.time() - t_start,
+                                        loadavg().split()[0],
+                                        ", others: " + " ".join(names) if names else ""))
+
+
+def version(cmd):
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+        return (r.stdout + r.stderr).strip().splitlines()[0]
+    except Exception as e:          # noqa: BLE001 (shown, not fatal)
+        return "? (%s)" % e
+
+
+def tls_version(port):
+    r = subprocess.run(["openssl", "s_client", "-connect", "127.0.0.1:%d" % port,
+                        "-alpn", "h2"], input="", capture_output=True,
+                       text=True, errors="replace", timeout=20)
+    m = re.search(r"^New, (\S+),", r.stdout, re.M)
+    a = re.search(r"^ALPN protocol: (\S+)", r.stdout, re.M)
+    return (m.group(1) if m else "?") + "/" + (a.group(1) if a else "?")
+
+
+def stats_row(label, xs, ref, extra=()):
+    return [label, fmt(med(xs)), fmt(min(xs)) if xs else "n/a",
+            fmt(max(xs)) if xs else "n/a",
+            "%.2f" % (med(xs) / ref) if xs and ref == ref and ref else "n/a"] \
+        + list(extra)
+
+
+def verdict(ok):
+    return "**met**" if ok else "**MISSED**"
+
+
+def main():
+    ap = argparse.ArgumentParser(description="mod_h2push benchmarks")
+    ap.add_argument("--reps", type=int, default=7, help="repetitions of A and B")
+    ap.add_argument("--reps-b-target", type=int, default=11,
+                    help="repetitions of B in the cell the targets are about "
+                         "(20 Mbit/s, 200 ms think): Chromium's timings jitter")
+    ap.add_argument("--reps-diary", type=int, default=5)
+    ap.add_argument("--reps-c", type=int, default=5)
+    ap.add_argument("--c-secs", type=int, default=3,
+                    help="h2load seconds per run")
+    ap.add_argument("--only", default="A,B,C,D")
+    ap.add_argument("--wait-quiet", action="store_true",
+                    help="first wait (30 s polls, 25 min at most) until no "
+                         "fuzzer/Chromium/h2load/Apache::Test of others runs "
+                         "and the load average is < 0.8")
+    args = ap.parse_args()
+    only = set(args.only.upper().split(","))
+    t_start = time.time()
+
+    def on_signal(sig, frame):
+        raise SystemExit("signal %d" % sig)
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+    os.makedirs(OUT, exist_ok=True)
+    busy = [p for p in all_ports() if not port_free(p)]
+    if busy:
+        sys.exit("bench: ports busy (another bench running?): %s" % busy)
+    if not os.path.exists(MODULE):
+        sys.exit("bench: build the module first (make -f Makefile.apxs build)")
+    make_docroot()
+    cert, key, pin = make_cert()
+    build_tools()
+    quiet = wait_quiet() if args.wait_quiet else None
+    t_wait = time.time() - t_start
+    t_start = time.time()
+
+    rep = Report(os.path.join(OUT, "tables.md"))
+    raw = {"args": vars(args)}
+    cpu = "?"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    rep("# mod_h2push benchmark run")
+    rep()
+    rep("- date: %s" % time.strftime("%Y-%m-%d %H:%M:%S %Z"))
+    rep("- machine: %d CPUs (`nproc`), %s; kernel %s" % (
+        os.cpu_count(), cpu, os.uname().release))
+    rep("- command: `%s`" % " ".join(["bench/bench.py"] + sys.argv[1:]))
+    rep("- load average at start: %s%s" % (loadavg(), "" if quiet is None else
+        " (after waiting for a quiet machine: %s)" % ("quiet" if quiet else
+                                                      "gave up after 25 min")))
+    rep("- software: %s; %s; %s; %s; %s; %s" % (
+        version(["apache2", "-v"]), version(["nginx", "-v"]),
+        version(["h2o", "--version"]), version(["chromium", "--version"]),
+        version(["nghttp", "--version"]), version(["valgrind", "--version"])))
+    rep("- repetitions: A and B %d (B at 20 Mbit/s, 200 ms think: %d), A diary %d, "
+        "C %d x %d s (interleaved: every front-end once per round, in table order)"
+        % (args.reps, max(args.reps, args.reps_b_target), args.reps_diary,
+           args.reps_c, args.c_secs))
+    rep()
+
+    try:
+        start("backend", ["/usr/bin/python3", os.path.join(HERE, "backend.py"),
+                          str(BACKEND_PORT), os.path.join(OUT, "page.html")],
+              BACKEND_PORT)
+        for name, cmd in server_configs(cert, key):
+            start(name, cmd)
+        for _, _, port in FRONTENDS:
+            wait_port(port)
+        wait_port(H2PUSH_DEFAULTS_PORT)
+
+        # sanity: every front-end serves the page and its 8 subresources
+        rep("## Front-ends")
+        rep()
+        rows = []
+        for key_, label, port in FRONTENDS:
+            r = nghttp(port, ["/p/0"])
+            if r["complete"] < 9:
+                raise RuntimeError("%s: %d of 9 responses" % (label, r["complete"]))
+            rows.append([label, "127.0.0.1:%d" % port, tls_version(port),
+                         str(r["pushes"])])
+        rep.table(["front-end", "server", "TLS/ALPN", "pushes (no relay, 1st request)"],
+                  rows)
+        rep(FE_TEXT)
+        rep()
+
+        links = [(n, r) for n, r in LINKS]
+        # ---------------- relay proof
+        rep("## The emulated link (bench/relay.c)")
+        rep()
+        rows = []
+        for name, rate in links:
+            nc = netcheck(rate)
+            raw.setdefault("netcheck", []).append(nc)
+            rtt_ok = abs(nc["rtt_ms"] - RTT_MS) <= 0.1 * RTT_MS
+            if rate > 0:
+                bw_ok = all(abs(nc[k] - rate) <= 0.1 * rate
+                            for k in ("down_mbit", "up_mbit"))
+            else:
+                bw_ok = min(nc["down_mbit"], nc["up_mbit"]) > 500
+            rows.append([name, "%.0f" % RTT_MS, "%.2f" % nc["rtt_ms"],
+                         "%g" % rate if rate else "none (> 500)",
+                         "%.1f / %.1f" % (nc["down_mbit"], nc["up_mbit"]),
+                         "ok" if rtt_ok and bw_ok else "FAILED"])
+        rep.table(["link", "RTT set (ms)", "RTT measured (median of 30 ping-pongs)",
+                   "cap set (Mbit/s)", "measured down / up (Mbit/s)", "within ±10%"],
+                  rows)
+
+        results = {}
+        for name, rate in links:
+            if not only & {"A", "B"}:
+                break
+            relay = Relay(rate)
+            try:
+                # warm-up: one request per front-end and page (this is
+                # what gives mod_h2push its learned entry)
+                for think in THINKS:
+                    for key_, label, port in FRONTENDS:
+                        nghttp(port + 100, ["/p/%d" % think])
+                if "A" in only:
+                    for think in THINKS:
+                        for i in range(args.reps):
+                            for key_, label, port in FRONTENDS:
+                                r = nghttp(port + 100, ["/p/%d" % think])
+                                if r["complete"] < 9:
+                                    raise RuntimeError("%s: incomplete %r" % (label, r))
+                                results.setdefault(("A", rate, think, key_), []).append(r)
+                        phase("A %s think %d" % (name, think), t_start)
+                    for think in THINKS:
+                        for i in range(args.reps_diary):
+                            for key_, label, port in FRONTENDS:
+                                r = nghttp(port + 100, ["/p/%d?v=1" % think,
+                                                        "/p/%d?v=2" % think])
+                                if r["complete"] < 10:
+                                    raise RuntimeError("%s: incomplete %r" % (label, r))
+                                results.setdefault(("Ad", rate, think, key_), []).append(r)
+                    phase("A diary %s" % (name), t_start)
+                if "B" in only:
+                    for think in THINKS:
+                        reps = args.reps
+                        if rate == 20.0 and think == 200:
+                            reps = max(reps, args.reps_b_target)
+                        for i in range(reps):
+                            for key_, label, port in FRONTENDS:
+                                r = chromium(port + 100, "/p/%d" % think, pin)
+                                results.setdefault(("B", rate, think, key_), []).append(r)
+                        phase("B %s think %d" % (name, think), t_start)
+            finally:
+                relay.stop()
+
+        if "C" in only:
+            h2p_dir = os.path.join(OUT, "apache-h2push")
+            nat_dir = os.path.join(OUT, "apache-native")
+            cfgs = [("h2push", "Apache + mod_h2push (as front-end 1: learn, 103s)",
+                     FE["h2push"][1], h2p_dir),
+                    ("h2push-defaults", "Apache + mod_h2push (its defaults: push only)",
+                     H2PUSH_DEFAULTS_PORT, h2p_dir),
+                    ("native", "Apache + mod_http2 native, mod_h2push not loaded",
+                     FE["link"][1], nat_dir),
+                    ("off", "Apache, mod_h2push not loaded, H2Push off",
+                     FE["nopush"][1], nat_dir)]
+            for key_, label, port, _ in cfgs:      # learn, warm caches
+                for page in ("/c/links.html", "/c/plain.html"):
+                    nghttp(port, [page])
+            for i in range(args.reps_c):
+                for page in ("/c/links.html", "/c/plain.html"):
+                    for key_, label, port, conf_dir in cfgs:
+                        rps, cpu = h2load(port, page, args.c_secs, conf_dir)
+                        results.setdefault(("C", page, key_), []).append(rps)
+                        results.setdefault(("Ccpu", page, key_), []).append(cpu)
+                phase("C round %d" % (i + 1), t_start)
+
+        if "D" in only:
+            d = {}
+            base, _ = callgrind_total(["0", "harness"])
+            tot, _ = callgrind_total(["2000", "harness"])
+            d["harness"] = (tot - base) / 2000.0
+            for mode in ("first", "repeat"):
+                base, _ = callgrind_total(["0", mode])
+                tot, f = callgrind_total(["2000", mode])
+                d[mode] = ((tot - base) / 2000.0, callgrind_functions(f, 2000))
+            b = subprocess.run([os.path.join(OUT, "decide_cost"), "bytes"],
+                               capture_output=True, text=True, check=True).stdout.split()
+            d["bytes"] = (int(b[0]), float(b[1]))
+            results["D"] = d
+            phase("D", t_start)
+    finally:
+        stop_all()
+
+    report_tables(rep, args, only, results)
+    rep("- load average at end: %s; wall time %.0f s (after %.0f s of set-up%s)"
+        % (loadavg(), time.time() - t_start, t_wait,
+           " and waiting for a quiet machine" if args.wait_quiet else ""))
+    rep("- load and other workers' processes during the run (after each phase):")
+    for text, t, load1, names in PHASES:
+        rep("  - %s: %.0f s, load %s%s" % (text, t, load1,
+                                          ", running: " + " ".join(names) if names else ""))
+    raw["results"] = {repr(k): v for k, v in results.items()}
+    with open(os.path.join(OUT, "raw.json"), "w") as f:
+        json.dump(raw, f, indent=1)
+
+
+FE_TEXT = """Every front-end serves /s/*.css and /s/*.js itself from one docroot (files
+dated 2010, so Last-Modified is old and browsers consider them fresh), proxies
+/p/<ms> to the one backend (bench/backend.py: HTTP/1.1, keep-alive, sleeps <ms>
+then sends the 32 KB page with 8 `Link: </s/N.css>; rel=preload; as=style` /
+`as=script` lines), uses the same ECDSA P-256 certificate, TLS 1.2+1.3 (1.3
+negotiated) and h2. Configurations (generated into bench/out/):
+1. Apache + mod_h2push: `H2PushLearn on`, `H2PushEarlyHints on`, `H2EarlyHints on`,
+   push on (defaults), no per-URL directive.
+2. Apache + mod_http2 only (mod_h2push not loaded): "H2EarlyHint": `H2EarlyHints on` and
+   8 `H2EarlyHint Link "</s/N.css>; rel=preload; as=style"` lines in `<Location /p/>`;
+   "H2PushResource": 8 `H2PushResource /s/N.css` lines in `<Location /p/>`;
+   "Link push": nothing (mod_http2 pushes the backend's Link headers, H2Push on).
+3. nginx 1.22.1: `http2_push_preload on`, upstream keepalive.
+4. h2o 2.2.5: `http2-push-preload: ON`, proxy.reverse.url.
+5. Apache + mod_http2, `H2Push off` (baseline).
+Both Apache instances: event MPM, 2 processes x 64 threads, no access log; nginx:
+2 workers, no access log; h2o: 2 threads, no access log."""
+
+A_DEF = """Scenario A measures, per run, one fresh nghttp process: `nghttp -nasv -w 24 -W 24
+--timeout=20 https://127.0.0.1:<relay port>/p/<think>` (accepts pushes, fetches the
+linked CSS/JS that were not pushed (-a), 16 MB stream and connection windows). The
+time is taken from nghttp's own frame log (-v, ms resolution): from "Connected" (the
+TCP connection is up; nghttp sends its TLS ClientHello next, so the TLS 1.3 handshake
+is included; the relay does not delay the SYN, so this is also the moment connect()
+was called) to the frame carrying END_STREAM of the last of the 9 responses (page +
+4 CSS + 4 JS, each checked to be a 200). "pushes" is the median number of
+PUSH_PROMISE frames received. Physical limit = TLS handshake (1 RTT) + request
+(1 RTT) + max(think time + the HTML's own transfer time, all 9 bodies' transfer time)
+at the link rate, i.e. 2 x RTT + think + HTML / rate whenever the 8 subresources fit
+into the think time (always with 200 ms think). Warm-up: before the measured
+rounds of each link, every front-end got one request per page through the relay
+(nghttp); for mod_h2push that request is what teaches it the page's links (it has
+no per-URL configuration: learned hints only)."""
+
+AD_DEF = """A, second visit (diary): two views of the page on one connection, `nghttp ...
+/p/<think>?v=1 /p/<think>?v=2` (nghttp sends both requests at once and drops an
+identical second URL, hence the query; the backend ignores it and mod_h2push learns
+per path, H2PushLearnQuery off). Time from "Connected" to the last END_STREAM of the
+10 responses; "pushes" counts PUSH_PROMISE frames: 8 means nothing was pushed twice,
+16 means every resource was pushed twice; "KB" is the DATA received."""
+
+B_DEF = """Scenario B: headless Debian Chromium, a fresh --user-data-dir each run
+(cold cache), the certificate pinned by its SPKI
+(--ignore-certificate-errors-spki-list), --disable-quic, through the relay, `--dump-dom`
+of /p/<think>. The page's load handler records, relative to navigation start
+(performance.timeOrigin): "last subresource" = max responseEnd of the 8 CSS/JS
+resource entries and "load" = the navigation entry's loadEventEnd. "EH" is the
+median number of the 8 with initiatorType "early-hints" (preloaded from a 103).
+Chromium never accepts pushes (SETTINGS_ENABLE_PUSH=0): only 103 Early Hints can
+start the subresources before the page; every front-end still sends the backend's
+Link headers in the final response. The physical limit row is the same as A's."""
+
+
+def report_tables(rep, args, only, results):
+    targets = []
+    fe_keys = [k for k, _, _ in FRONTENDS]
+    link_driven = ["link", "nginx", "h2o", "nopush"]
+
+    if "A" in only:
+        rep("## A. Push client (nghttp): page + 8 subresources, ms")
+        rep()
+        rep(A_DEF)
+        rep()
+        for name, rate in LINKS:
+            for think in THINKS:
+                rows = []
+                ref = med([r["ms"] for r in results.get(("A", rate, think, "h2push"), [])])
+                for k, label, _ in FRONTENDS:
+                    rs = results.get(("A", rate, think, k), [])
+                    rows.append(stats_row(label, [r["ms"] for r in rs], ref,
+                                          [fmt(med([r["pushes"] for r in rs]))]))
+                lim = physical_limit(rate, think)
+                rows.append(["physical limit", fmt(lim), "", "", "%.2f" % (lim / ref)
+                             if ref == ref else "n/a", ""])
+                rep("### A: RTT %.0f ms, %s, think time %d ms" % (RTT_MS, name, think))
+                rep()
+                rep.table(["front-end", "median", "min", "max", "x mod_h2push",
+                           "pushes"], rows)
+                if rate == 20.0 and think == 200:
+                    m = {k: med([r["ms"] for r in results.get(("A", rate, think, k), [])])
+                         for k in fe_keys}
+                    targets.append(("A: mod_h2push <= 1.05 x hand-written H2EarlyHint",
+                                    "%.3f" % (m["h2push"] / m["eh"]),
+                                    m["h2push"] <= 1.05 * m["eh"]))
+                    for k in link_driven:
+                        targets.append(("A: mod_h2push <= 0.8 x %s" % FE[k][0],
+                                        "%.3f" % (m["h2push"] / m[k]),
+                                        m["h2push"] <= 0.8 * m[k]))
+                    targets.append(("A: mod_h2push <= 1.1 x physical limit",
+                                    "%.3f" % (m["h2push"] / lim),
+                                    m["h2push"] <= 1.1 * lim))
+        rep("### A, second visit on the same connection (diary)")
+        rep()
+        rep(AD_DEF)
+        rep()
+        for name, rate in LINKS:
+            for think in THINKS:
+                if ("Ad", rate, think, "h2push") not in results:
+                    continue
+                rows = []
+                ref = med([r["ms"] for r in results[("Ad", rate, think, "h2push")]])
+                for k, label, _ in FRONTENDS:
+                    rs = results.get(("Ad", rate, think, k), [])
+                    rows.append(stats_row(label, [r["ms"] for r in rs], ref,
+                                          [fmt(med([r["pushes"] for r in rs])),
+                                           fmt(med([r["kb"] for r in rs]))]))
+                rep("#### A diary: RTT %.0f ms, %s, think time %d ms" % (RTT_MS, name, think))
+                rep()
+                rep.table(["front-end", "median", "min", "max", "x mod_h2push",
+                           "pushes", "KB"], rows)
+
+    if "B" in only:
+        rep("## B. Browser (headless Chromium), ms from navigation start")
+        rep()
+        rep(B_DEF)
+        rep()
+        for name, rate in LINKS:
+            for think in THINKS:
+                rows = []
+                rs0 = results.get(("B", rate, think, "h2push"), [])
+                ref_r = med([r["res_ms"] for r in rs0])
+                ref_l = med([r["load_ms"] for r in rs0])
+                for k, label, _ in FRONTENDS:
+                    rs = results.get(("B", rate, think, k), [])
+                    a = stats_row(label, [r["res_ms"] for r in rs], ref_r)
+                    b = stats_row(label, [r["load_ms"] for r in rs], ref_l)
+                    rows.append(a + b[1:] + [fmt(med([r["eh"] for r in rs]))])
+                lim = physical_limit(rate, think)
+                rows.append(["physical limit", fmt(lim), "", "",
+                             "%.2f" % (lim / ref_r) if ref_r == ref_r else "n/a",
+                             fmt(lim), "", "",
+                             "%.2f" % (lim / ref_l) if ref_l == ref_l else "n/a", ""])
+                rep("### B: RTT %.0f ms, %s, think time %d ms" % (RTT_MS, name, think))
+                rep()
+                rep.table(["front-end", "last subresource: median", "min", "max",
+                           "x mod_h2push", "load: median", "min", "max",
+                           "x mod_h2push", "EH"], rows)
+                if rate == 20.0 and think == 200:
+                    for what, fld in (("last subresource", "res_ms"),
+                                      ("loadEventEnd", "load_ms")):
+                        m = {k: med([r[fld] for r in results.get(("B", rate, think, k), [])])
+                             for k in fe_keys}
+                        targets.append(("B %s: mod_h2push <= 1.05 x hand-written "
+                                        "H2EarlyHint" % what,
+                                        "%.3f" % (m["h2push"] / m["eh"]),
+                                        m["h2push"] <= 1.05 * m["eh"]))
+                        for k in link_driven:
+                            targets.append(("B %s: mod_h2push <= 0.8 x %s"
+                                            % (what, FE[k][0]),
+                                            "%.3f" % (m["h2push"] / m[k]),
+                                            m["h2push"] <= 0.8 * m[k]))
+
+    if "C" in only:
+        rep("## C. Throughput (h2load), requests/s")
+        rep()
+        rep("`h2load -D %d -c 8 -m 10 -t 1 https://127.0.0.1:<port>"
+            "<page>` straight to Apache (no relay), %d rounds, configurations "
+            "interleaved; h2load and Apache share the 2 CPUs. Besides h2load's "
+            "requests/s, \"CPU/req\" is the CPU time (user + system, "
+            "/proc/<pid>/stat) the Apache instance's processes used during the "
+            "run divided by the requests h2load completed (10 ms clock ticks; "
+            "less sensitive than requests/s to other load on the machine). h2load never accepts pushes (ENABLE_PUSH=0), so this is "
+            "the cost of looking at the links, not of pushing. Pages: "
+            "/c/links.html (4 KB static HTML, mod_headers adds 4 preload Link "
+            "lines) and /c/plain.html (the same page without Links). Both "
+            "Apache instances have the same MPM and TLS settings. The mod_h2push "
+            "row of front-end 1 has H2PushLearn on and H2PushEarlyHints on: "
+            "h2load sends no Sec-Fetch-Mode, so mod_h2push treats every request "
+            "as a navigation and sends it a 103 with the learned links (h2load "
+            "counts those responses as \"3xx\")." % (args.c_secs, args.reps_c))
+        rep()
+        cfg_labels = [("h2push", "Apache + mod_h2push (front-end 1: learn + 103s)"),
+                      ("h2push-defaults", "Apache + mod_h2push (its defaults: push only)"),
+                      ("native", "Apache + mod_http2 native (mod_h2push not loaded)"),
+                      ("off", "Apache, mod_h2push not loaded, H2Push off")]
+        for page in ("/c/links.html", "/c/plain.html"):
+            ref = med(results.get(("C", page, "h2push"), []))
+            refc = med(results.get(("Ccpu", page, "h2push"), []))
+            rows = []
+            for k, label in cfg_labels:
+                cpu = results.get(("Ccpu", page, k), [])
+                rows.append(stats_row(label, results.get(("C", page, k), []), ref)
+                            + [fmt(med(cpu)), "%.2f" % (med(cpu) / refc) if cpu else "n/a"])
+            rep("### C: %s" % page)
+            rep()
+            rep.table(["configuration", "req/s median", "min", "max", "x mod_h2push",
+                       "CPU/req (us) median", "x mod_h2push"], rows)
+        m = {(p, k): med(results.get(("C", p, k), []))
+             for p in ("/c/links.html", "/c/plain.html") for k, _ in cfg_labels}
+        for k, what in (("h2push", "front-end 1 config"),
+                        ("h2push-defaults", "defaults")):
+            r1 = m[("/c/links.html", k)] / m[("/c/links.html", "native")]
+            targets.append(("C Link page: mod_h2push (%s) >= 0.98 x mod_http2 native"
+                            % what, "%.3f" % r1, r1 >= 0.98))
+            r2 = m[("/c/plain.html", k)] / m[("/c/plain.html", "native")]
+            targets.append(("C plain page: mod_h2push (%s) >= 0.97 x not loaded"
+                            % what, "%.3f" % r2, r2 >= 0.97))
+
+    if "D" in only and "D" in results:
+        d = results["D"]
+        rep("## D. Decision cost (callgrind)")
+        rep()
+        rep("`bench/decide_cost` (bench/decide_cost.c, -O2 like the apxs build) runs "
+            "what mod_h2push.c does with a response carrying 10 preload Link lines "
+            "for a push client: parse each line (h2p_link_parse, h2p_cands_add), "
+            "decide (h2p_policy_decide with mod_h2push.c's diary_claim/"
+            "diary_release: mutex, key string, h2p_diary_key, h2p_diary_add; "
+            "H2PushMax 10), decide()'s counters and H2PUSH_* variables, and "
+            "rewrite_lines() (h2p_link_emit per link). No verify callback: "
+            "H2PushVerify's lookup is an httpd subrequest and is not part of "
+            "this harness (it is part of C). Instructions per response = "
+            "(Ir of 2000 responses - Ir of 0 responses) / 2000, "
+            "`valgrind --tool=callgrind`. \"first\": each response on a new "
+            "connection (new diary, 10 promised); \"repeat\": all on one "
+            "connection (10 found in the diary, emitted with nopush).")
+        rep()
+        rows = []
+        for mode in ("first", "repeat"):
+            rows.append(["instructions per response, %s" % mode,
+                         "%.0f" % d[mode][0], "<= 5000",
+                         "met" if d[mode][0] <= 5000 else "MISSED"])
+            rows.append(["... of which the harness loop (table copy, pool clear)",
+                         "%.0f" % d["harness"], "", ""])
+            targets.append(("D instructions per response (%s)" % mode,
+                            "%.0f" % d[mode][0], d[mode][0] <= 5000))
+        rows.append(["diary bytes per entry: h2p_diary_bytes(256)/256",
+                     "%.2f (%d B)" % (d["bytes"][1], d["bytes"][0]), "<= 16",
+                     "met" if d["bytes"][1] <= 16 else "MISSED"])
+        targets.append(("D diary bytes per entry", "%.2f" % d["bytes"][1],
+                        d["bytes"][1] <= 16))
+        rep.table(["measure", "value", "target", ""], rows)
+        rep("Inclusive instructions per response, by function (callgrind_annotate):")
+        rep()
+        names = [n for n, _ in d["first"][1]]
+        rep.table(["function", "first", "repeat"],
+                  [[n, "%.0f" % dict(d["first"][1]).get(n, 0),
+                    "%.0f" % dict(d["repeat"][1]).get(n, 0)] for n in names])
+
+    rep("## Targets")
+    rep()
+    rep.table(["target", "value", ""],
+              [[t, v, verdict(ok)] for t, v, ok in targets])
+
+
+if __name__ == "__main__":
+    main()
