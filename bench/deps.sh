@@ -7,25 +7,13 @@
 # for the duration of apt-get (their packages would otherwise start a
 # server on port 80) and removed afterwards.
 set -e
-PKGS="apache2 apache2-dev nghttp2-client nginx h2o chromium valgrind
-      python3 openssl gcc make"
-missing=""
-for p in $PKGS; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" \
-        || missing="$missing $p"
-done
-[ -z "$missing" ] && exit 0
+top=$(cd "$(dirname "$0")/.." && pwd)
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO=sudo
-echo "bench/deps.sh: installing:$missing"
-export DEBIAN_FRONTEND=noninteractive
 prc=/usr/sbin/policy-rc.d
-made=""
 if [ ! -e $prc ]; then
     printf '#!/bin/sh\nexit 101\n' | $SUDO tee $prc >/dev/null
     $SUDO chmod 755 $prc
-    made=1
     trap '$SUDO rm -f $prc' EXIT INT TERM
 fi
-$SUDO apt-get update -q
-$SUDO apt-get install -y -q --no-install-recommends $missing
+sh "$top/t/deps.sh" nginx h2o chromium valgrind python3

@@ -1,6 +1,7 @@
 #!/bin/sh
-# Install the Debian packages the build and the test suite need, only
-# those missing (so a second run costs nothing).
+# Install the Debian packages the build and the test suite need, and any
+# named as arguments (bench/deps.sh adds the peers), only those missing (so
+# a second run costs nothing).
 set -e
 PKGS="apache2 apache2-dev libapache2-mod-perl2 nghttp2-client python3-h2
       curl perl make gcc openssl chromium redis-server
@@ -8,7 +9,7 @@ PKGS="apache2 apache2-dev libapache2-mod-perl2 nghttp2-client python3-h2
 # t/asan.sh: gcc's ASan and UBSan runtimes (gcc pulls them in already;
 # named so the dependency is explicit).  h2load (t/soak.sh) comes with
 # nghttp2-client, readelf/nm (t/asan.sh) with binutils (gcc's dependency).
-PKGS="$PKGS libasan8 libubsan1 binutils"
+PKGS="$PKGS libasan8 libubsan1 binutils $*"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" \
