@@ -545,6 +545,7 @@ typedef struct {
     apr_hash_t *seen;
     ap_conf_vector_t *lookup_conf; /* per-dir config of lookup parents */
     int learned_done;          /* the learned store was asked */
+    const char *learned_key;   /* its key for this request's URL */
     const char *learned;       /* links learned for this URL, or NULL */
     apr_time_t learned_expiry;
 } h2p_req;
@@ -804,6 +805,16 @@ static void learn_unlock(const h2p_srv_conf *sc)
     }
 }
 
+static void learn_remove(request_rec *r, const h2p_srv_conf *sc,
+                         const char *key)
+{
+    learn_lock(sc);
+    sc->learn_provider->remove(sc->learn_cache, r->server,
+                               (const unsigned char *)key,
+                               (unsigned int)strlen(key), r->pool);
+    learn_unlock(sc);
+}
+
 /* The links learned for this request's URL (", "-joined) or NULL. An
  * entry is "expiry-in-usec\n" + links; the cache keeps it a little longer
  * than its expiry so that an expired entry is seen, counted and dropped. */
@@ -820,7 +831,7 @@ static const char *learned_get(request_rec *r, h2p_req *rq)
         return rq->learned;
     }
     rq->learned_done = 1;
-    key = learn_key(r, sc);
+    key = rq->learned_key = learn_key(r, sc);
     buf = apr_palloc(r->pool, len + 1);
     learn_lock(sc);
     rv = sc->learn_provider->retrieve(sc->learn_cache, r->server,
@@ -839,11 +850,7 @@ static const char *learned_get(request_rec *r, h2p_req *rq)
     rq->learned_expiry = apr_atoi64((char *)buf);
     if (rq->learned_expiry < apr_time_now()) {
         apr_atomic_inc64(&h2p_stats->learned[L_EXPIRED]);
-        learn_lock(sc);
-        sc->learn_provider->remove(sc->learn_cache, r->server,
-                                   (const unsigned char *)key,
-                                   (unsigned int)strlen(key), r->pool);
-        learn_unlock(sc);
+        learn_remove(r, sc, key);
         return NULL;
     }
     rq->learned = nl + 1;
@@ -928,15 +935,11 @@ static void learn(request_rec *r, h2p_req *rq, const apr_array_header_t *cands)
         ++n;
     }
     old = learned_get(r, rq);
-    key = learn_key(r, sc);
+    key = rq->learned_key;
     ttl = H2P_OR_DEFAULT(sc->learn_ttl, apr_time_from_sec(H2P_DEFAULT_LEARN_TTL));
     if (!value) {
         if (old) {
-            learn_lock(sc);
-            sc->learn_provider->remove(sc->learn_cache, r->server,
-                                       (const unsigned char *)key,
-                                       (unsigned int)strlen(key), r->pool);
-            learn_unlock(sc);
+            learn_remove(r, sc, key);
             apr_atomic_inc64(&h2p_stats->learned[L_REPLACED]);
         }
         return;
