@@ -49,6 +49,7 @@
 #include "h2p_link.h"
 #include "h2p_diary.h"
 #include "h2p_policy.h"
+#include "h2p_lines.h"
 #include "h2p_html.h"
 
 module AP_MODULE_DECLARE_DATA h2push_module;
@@ -542,7 +543,7 @@ typedef struct {
     int promised;
     const char *paths;         /* promised paths, space-separated */
     apr_array_header_t *static_cands; /* the static list, once decided */
-    apr_hash_t *seen;
+    h2p_seen *seen;            /* what this response decided, made on use */
     ap_conf_vector_t *lookup_conf; /* per-dir config of lookup parents */
     int learned_done;          /* the learned store was asked */
     const char *learned_key;   /* its key for this request's URL */
@@ -586,16 +587,15 @@ static h2p_req *get_req(request_rec *r)
     rq->push_ok = v && !strcmp(v, "on");
     rq->remaining = H2P_OR_DEFAULT(rq->dc->max, H2P_DEFAULT_MAX);
     rq->paths = "";
-    rq->seen = apr_hash_make(r->pool);
     ap_set_module_config(r->request_config, &h2push_module, rq);
     return rq;
 }
 
-static int diary_claim(void *baton, const char *key)
+/* The policy's lock on the connection's diary, made on first use. */
+static h2p_diary *diary_lock(void *baton)
 {
     h2p_req *rq = baton;
     h2p_conn *hc = rq->conn;
-    int had = 0;
 
 #if APR_HAS_THREADS
     apr_thread_mutex_lock(hc->mutex);
@@ -605,27 +605,15 @@ static int diary_claim(void *baton, const char *key)
            == APR_SUCCESS) {
         hc->diary = h2p_diary_create(hc->pool, (unsigned)rq->diary_entries);
     }
-    if (hc->diary) {
-        had = h2p_diary_add(hc->diary, h2p_diary_key(key, strlen(key)));
-    }
-#if APR_HAS_THREADS
-    apr_thread_mutex_unlock(hc->mutex);
-#endif
-    return had;
+    return hc->diary;
 }
 
-static void diary_release(void *baton, const char *key)
+static void diary_unlock(void *baton)
 {
-    h2p_conn *hc = ((h2p_req *)baton)->conn;
-
 #if APR_HAS_THREADS
-    apr_thread_mutex_lock(hc->mutex);
-#endif
-    if (hc->diary) {
-        h2p_diary_remove(hc->diary, h2p_diary_key(key, strlen(key)));
-    }
-#if APR_HAS_THREADS
-    apr_thread_mutex_unlock(hc->mutex);
+    apr_thread_mutex_unlock(((h2p_req *)baton)->conn->mutex);
+#else
+    (void)baton;
 #endif
 }
 
@@ -707,10 +695,13 @@ static void init_policy(h2p_req *rq, h2p_policy *pol, h2p_mode mode,
     pol->mode = mode;
     pol->links_on = H2P_OR_DEFAULT(rq->dc->links, 1);
     pol->remaining = rq->remaining;
+    if (!rq->seen) {
+        rq->seen = h2p_seen_make(r->pool);
+    }
     pol->seen = rq->seen;
     if (rq->conn) {
-        pol->claim = diary_claim;
-        pol->release = diary_release;
+        pol->lock = diary_lock;
+        pol->unlock = diary_unlock;
     }
     if (H2P_OR_DEFAULT(rq->dc->verify, 1)) {
         pol->verify = verify_path;
@@ -743,12 +734,7 @@ static int decide(h2p_req *rq, h2p_mode mode, int request_ok,
         int ok = c->reason == H2P_PROMISED || c->reason == H2P_HINTED;
 
         apr_atomic_inc64(&h2p_stats->reasons[c->reason]);
-        if (c->reason == H2P_PROMISED) {
-            rq->promised++;
-            rq->paths = *rq->paths ? apr_pstrcat(r->pool, rq->paths, " ",
-                                                 c->path, NULL)
-                                   : c->path;
-        }
+        rq->promised += c->reason == H2P_PROMISED;
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, APLOGNO(10901)
                       "h2push decision: source=%s target=<%.200s> path=%.200s"
                       " result=%s%s%s%s", source_name(c->source),
@@ -759,6 +745,7 @@ static int decide(h2p_req *rq, h2p_mode mode, int request_ok,
                       ok && c->as ? c->as
                       : ok && !l->as ? " (no as=: type unknown)" : "");
     }
+    rq->paths = h2p_cands_paths(r->pool, cands, rq->paths);
     apr_table_setn(r->subprocess_env, "H2PUSH_PROMISED",
                    apr_itoa(r->pool, rq->promised));
     apr_table_setn(r->subprocess_env, "H2PUSH_PATHS", rq->paths);
@@ -1099,31 +1086,6 @@ static int h2p_fixups(request_rec *r)
 /* ------------------------------------------------------------------ */
 /* With the response headers: Link headers (and a deferred static list) */
 
-typedef struct {
-    apr_table_t *table;            /* headers_out or err_headers_out */
-    apr_array_header_t *links;     /* of h2p_link */
-} h2p_line;
-
-typedef struct {
-    apr_pool_t *pool;
-    apr_table_t *table;
-    apr_array_header_t *lines;     /* of h2p_line */
-    apr_array_header_t *cands;
-} h2p_collect;
-
-static int collect_line(void *baton, const char *key, const char *value)
-{
-    h2p_collect *col = baton;
-    h2p_line *line = apr_array_push(col->lines);
-
-    (void)key;
-    line->table = col->table;
-    line->links = apr_array_make(col->pool, 2, sizeof(h2p_link));
-    h2p_link_parse(col->pool, value, line->links);
-    h2p_cands_add(col->cands, line->links, H2P_SRC_LINK);
-    return 1;
-}
-
 /* A response to hint for: GET or HEAD, 2xx or 3xx but not 304. */
 static int hint_eligible(request_rec *r)
 {
@@ -1136,36 +1098,6 @@ static int response_eligible(request_rec *r)
     return r->method_number == M_GET && !r->header_only
            && r->status >= 200 && r->status < 400
            && r->status != HTTP_NOT_MODIFIED;
-}
-
-/* Put the Link headers back, each link-value as a header of its own (so
- * that nothing in one can hide another from mod_http2's parser) and as
- * decided: promised plain, withheld with nopush, malformed dropped. Only
- * needed when mod_http2 will read them for pushes. */
-static void rewrite_lines(request_rec *r, apr_array_header_t *lines,
-                          apr_array_header_t *cands)
-{
-    int i, j, k = 0;
-
-    apr_table_unset(r->headers_out, "Link");
-    apr_table_unset(r->err_headers_out, "Link");
-    for (i = 0; i < lines->nelts; ++i) {
-        const h2p_line *line = &APR_ARRAY_IDX(lines, i, h2p_line);
-
-        for (j = 0; j < line->links->nelts; ++j) {
-            const h2p_link *l = &APR_ARRAY_IDX(line->links, j, h2p_link);
-            const h2p_cand *c = NULL;
-            const char *v;
-
-            if (k < cands->nelts && APR_ARRAY_IDX(cands, k, h2p_cand).link
-                                    == l) {
-                c = &APR_ARRAY_IDX(cands, k++, h2p_cand);
-            }
-            if ((v = h2p_link_emit(r->pool, l, c)) != NULL) {
-                apr_table_addn(line->table, "Link", v);
-            }
-        }
-    }
 }
 
 /* The static list in the final response. To a push client: what the 103
@@ -1188,27 +1120,27 @@ static void add_static_links(request_rec *r, h2p_req *rq, int at_fixups)
     }
 }
 
+/* The Link headers of the response: decided; put back (h2p_lines_emit:
+ * each link-value a header of its own, so that nothing in one can hide
+ * another from mod_http2's parser: promised plain, withheld with nopush,
+ * malformed dropped) when mod_http2 will read them for pushes; learned. */
 static void decide_response(request_rec *r, h2p_req *rq)
 {
-    h2p_collect col;
+    apr_array_header_t *cands = apr_array_make(r->pool, 8, sizeof(h2p_cand));
+    h2p_lines *lines;
     int at_fixups = rq->static_done;
 
     apr_atomic_inc64(&h2p_stats->top[C_RESPONSES]);
-    col.pool = r->pool;
-    col.lines = apr_array_make(r->pool, 4, sizeof(h2p_line));
-    col.cands = apr_array_make(r->pool, 8, sizeof(h2p_cand));
-    col.table = r->headers_out;
-    apr_table_do(collect_line, &col, r->headers_out, "Link", NULL);
-    col.table = r->err_headers_out;
-    apr_table_do(collect_line, &col, r->err_headers_out, "Link", NULL);
-    if (col.cands->nelts) {
+    lines = h2p_lines_collect(r->pool, r->headers_out, r->err_headers_out,
+                              cands);
+    if (cands->nelts) {
         decide(rq, rq->push_ok ? H2P_MODE_PUSH : H2P_MODE_NONE,
-               response_eligible(r), col.cands);
+               response_eligible(r), cands);
         if (rq->push_ok) {
-            rewrite_lines(r, col.lines, col.cands);
+            h2p_lines_emit(r->pool, lines, cands);
         }
     }
-    learn(r, rq, col.cands);
+    learn(r, rq, cands);
     if (!at_fixups && rq->dc->resources->nelts) {
         rq->static_cands = apr_array_make(r->pool, rq->dc->resources->nelts,
                                           sizeof(h2p_cand));

@@ -216,7 +216,8 @@ def build_tools():
                 os.path.join(HERE, "decide_cost.c"),
                 os.path.join(TOP, "src", "h2p_link.c"),
                 os.path.join(TOP, "src", "h2p_diary.c"),
-                os.path.join(TOP, "src", "h2p_policy.c")] + aprl)
+                os.path.join(TOP, "src", "h2p_policy.c"),
+                os.path.join(TOP, "src", "h2p_lines.c")] + aprl)
 
 
 # ---------------------------------------------------------------------------

@@ -2,22 +2,20 @@
 /*
  * decide_cost: the per-response work of mod_h2push's decision on a
  * response carrying 10 preload Link header lines, to a push client, done
- * the way mod_h2push.c does it (decide_response(), decide(),
- * rewrite_lines(), diary_claim()), outside httpd so that callgrind can
- * count its instructions:
+ * the way mod_h2push.c does it (decide_response(), init_policy(),
+ * decide(), diary_lock()), outside httpd so that callgrind can count its
+ * instructions:
  *
- *   - collect: each Link line parsed (h2p_link_parse) into its own array,
- *     candidates appended (h2p_cands_add);
+ *   - collect: h2p_lines_collect() on headers_out and err_headers_out:
+ *     each Link line parsed (h2p_link_parse), candidates appended;
  *   - decide: a policy like init_policy() builds (https, the request's
  *     authority and path, eligible, push mode, H2PushLinks on, H2PushMax
- *     10, a "seen" hash) with the diary claim/release callbacks of
- *     mod_h2push.c (a mutex around h2p_diary_add/remove on the 64-bit key
- *     of "scheme://authority/path", the diary created on first use);
- *     h2p_policy_decide(); then decide()'s bookkeeping per candidate
- *     (an atomic counter per reason, the promised paths string, the two
- *     subprocess_env variables);
- *   - emit: rewrite_lines(): the Link lines taken out of headers_out and
- *     put back, each link-value through h2p_link_emit().
+ *     10, a "seen" set) with the diary lock of mod_h2push.c (a mutex; the
+ *     diary created on first use); h2p_policy_decide(); then decide()'s
+ *     bookkeeping (an atomic counter per reason, the promised paths
+ *     string, the two subprocess_env variables);
+ *   - emit: h2p_lines_emit(): the Link lines put back as decided, each
+ *     link-value through h2p_link_emit().
  *
  * Not included: the lookup (H2PushVerify's verify callback is an httpd
  * subrequest: translate, map-to-storage, access and auth hooks, a stat;
@@ -51,6 +49,7 @@
 #include "h2p_link.h"
 #include "h2p_diary.h"
 #include "h2p_policy.h"
+#include "h2p_lines.h"
 
 #define DIARY_ENTRIES 256
 
@@ -79,17 +78,16 @@ typedef struct {
     conn_t *conn;
     int promised;
     const char *paths;
-    apr_hash_t *seen;
+    h2p_seen *seen;
     int remaining;
 } req_t;
 
 static volatile apr_uint64_t stats[H2P_NREASONS + 1];
 
-static int diary_claim(void *baton, const char *key)
+/* mod_h2push.c's diary_lock() and diary_unlock() */
+static h2p_diary *diary_lock(void *baton)
 {
-    req_t *rq = baton;
-    conn_t *hc = rq->conn;
-    int had = 0;
+    conn_t *hc = ((req_t *)baton)->conn;
 
     apr_thread_mutex_lock(hc->mutex);
     if (!hc->diary
@@ -97,86 +95,21 @@ static int diary_claim(void *baton, const char *key)
            == APR_SUCCESS) {
         hc->diary = h2p_diary_create(hc->pool, DIARY_ENTRIES);
     }
-    if (hc->diary) {
-        had = h2p_diary_add(hc->diary, h2p_diary_key(key, strlen(key)));
-    }
-    apr_thread_mutex_unlock(hc->mutex);
-    return had;
+    return hc->diary;
 }
 
-static void diary_release(void *baton, const char *key)
+static void diary_unlock(void *baton)
 {
-    conn_t *hc = ((req_t *)baton)->conn;
-
-    apr_thread_mutex_lock(hc->mutex);
-    if (hc->diary) {
-        h2p_diary_remove(hc->diary, h2p_diary_key(key, strlen(key)));
-    }
-    apr_thread_mutex_unlock(hc->mutex);
+    apr_thread_mutex_unlock(((req_t *)baton)->conn->mutex);
 }
 
-typedef struct {
-    apr_table_t *table;
-    apr_array_header_t *links;
-} line_t;
-
-typedef struct {
-    apr_pool_t *pool;
-    apr_table_t *table;
-    apr_array_header_t *lines;
-    apr_array_header_t *cands;
-} collect_t;
-
-static int collect_line(void *baton, const char *key, const char *value)
-{
-    collect_t *col = baton;
-    line_t *line = apr_array_push(col->lines);
-
-    (void)key;
-    line->table = col->table;
-    line->links = apr_array_make(col->pool, 2, sizeof(h2p_link));
-    h2p_link_parse(col->pool, value, line->links);
-    h2p_cands_add(col->cands, line->links, H2P_SRC_LINK);
-    return 1;
-}
-
-static void rewrite_lines(apr_pool_t *p, apr_table_t *headers_out,
-                          apr_table_t *err_headers_out,
-                          apr_array_header_t *lines,
-                          apr_array_header_t *cands)
-{
-    int i, j, k = 0;
-
-    apr_table_unset(headers_out, "Link");
-    apr_table_unset(err_headers_out, "Link");
-    for (i = 0; i < lines->nelts; ++i) {
-        const line_t *line = &APR_ARRAY_IDX(lines, i, line_t);
-        const char *out = NULL;
-
-        for (j = 0; j < line->links->nelts; ++j) {
-            const h2p_link *l = &APR_ARRAY_IDX(line->links, j, h2p_link);
-            const h2p_cand *c = NULL;
-            const char *v;
-
-            if (k < cands->nelts && APR_ARRAY_IDX(cands, k, h2p_cand).link
-                                    == l) {
-                c = &APR_ARRAY_IDX(cands, k++, h2p_cand);
-            }
-            if ((v = h2p_link_emit(p, l, c)) != NULL) {
-                out = out ? apr_pstrcat(p, out, ", ", v, NULL) : v;
-            }
-        }
-        if (out) {
-            apr_table_addn(line->table, "Link", out);
-        }
-    }
-}
-
-/* One response: what mod_h2push.c's output filter does with its headers. */
+/* One response: what mod_h2push.c's output filter does with its headers
+ * (decide_response(), init_policy(), decide()). */
 static int one_response(apr_pool_t *p, conn_t *conn, apr_table_t *headers_out,
                         apr_table_t *err_headers_out, apr_table_t *env)
 {
-    collect_t col;
+    apr_array_header_t *cands = apr_array_make(p, 8, sizeof(h2p_cand));
+    h2p_lines *lines;
     h2p_policy pol;
     req_t rq;
     int i, n;
@@ -184,16 +117,9 @@ static int one_response(apr_pool_t *p, conn_t *conn, apr_table_t *headers_out,
     memset(&rq, 0, sizeof(rq));
     rq.conn = conn;
     rq.paths = "";
-    rq.seen = apr_hash_make(p);
     rq.remaining = 10;
 
-    col.pool = p;
-    col.lines = apr_array_make(p, 4, sizeof(line_t));
-    col.cands = apr_array_make(p, 8, sizeof(h2p_cand));
-    col.table = headers_out;
-    apr_table_do(collect_line, &col, headers_out, "Link", NULL);
-    col.table = err_headers_out;
-    apr_table_do(collect_line, &col, err_headers_out, "Link", NULL);
+    lines = h2p_lines_collect(p, headers_out, err_headers_out, cands);
 
     /* init_policy() */
     memset(&pol, 0, sizeof(pol));
@@ -204,31 +130,28 @@ static int one_response(apr_pool_t *p, conn_t *conn, apr_table_t *headers_out,
     pol.mode = H2P_MODE_PUSH;
     pol.links_on = 1;
     pol.remaining = rq.remaining;
+    rq.seen = h2p_seen_make(p);
     pol.seen = rq.seen;
-    pol.claim = diary_claim;
-    pol.release = diary_release;
+    pol.lock = diary_lock;
+    pol.unlock = diary_unlock;
     pol.verify = NULL;          /* an httpd subrequest: not measured here */
     pol.baton = &rq;
 
     /* decide() */
-    n = h2p_policy_decide(p, &pol, col.cands);
+    n = h2p_policy_decide(p, &pol, cands);
     rq.remaining = pol.remaining;
-    apr_atomic_add64(&stats[H2P_NREASONS], (apr_uint64_t)col.cands->nelts);
-    for (i = 0; i < col.cands->nelts; ++i) {
-        const h2p_cand *c = &APR_ARRAY_IDX(col.cands, i, h2p_cand);
+    apr_atomic_add64(&stats[H2P_NREASONS], (apr_uint64_t)cands->nelts);
+    for (i = 0; i < cands->nelts; ++i) {
+        const h2p_cand *c = &APR_ARRAY_IDX(cands, i, h2p_cand);
 
         apr_atomic_inc64(&stats[c->reason]);
-        if (c->reason == H2P_PROMISED) {
-            rq.promised++;
-            rq.paths = *rq.paths ? apr_pstrcat(p, rq.paths, " ", c->path,
-                                               NULL)
-                                 : c->path;
-        }
+        rq.promised += c->reason == H2P_PROMISED;
     }
+    rq.paths = h2p_cands_paths(p, cands, rq.paths);
     apr_table_setn(env, "H2PUSH_PROMISED", apr_itoa(p, rq.promised));
     apr_table_setn(env, "H2PUSH_PATHS", rq.paths);
 
-    rewrite_lines(p, headers_out, err_headers_out, col.lines, col.cands);
+    h2p_lines_emit(p, lines, cands);
     return n;
 }
 

@@ -50,21 +50,31 @@ apr_size_t h2p_diary_bytes(unsigned entries)
            + buckets_for(entries) * sizeof(apr_uint16_t);
 }
 
+/* the splitmix64 finaliser: a bijection that spreads every input bit */
+static apr_uint64_t mix(apr_uint64_t h)
+{
+    h ^= h >> 30;
+    h *= APR_UINT64_C(0xbf58476d1ce4e5b9);
+    h ^= h >> 27;
+    h *= APR_UINT64_C(0x94d049bb133111eb);
+    h ^= h >> 31;
+    return h;
+}
+
 apr_uint64_t h2p_diary_key(const char *s, apr_size_t len)
 {
     apr_uint64_t h = APR_UINT64_C(0xcbf29ce484222325);      /* FNV-1a */
     apr_size_t i;
 
     for (i = 0; i < len; i++) {
-        h ^= (unsigned char)s[i];
-        h *= APR_UINT64_C(0x100000001b3);
+        h = (h ^ (unsigned char)s[i]) * APR_UINT64_C(0x100000001b3);
     }
-    h ^= h >> 30;                                   /* splitmix64 finaliser */
-    h *= APR_UINT64_C(0xbf58476d1ce4e5b9);
-    h ^= h >> 27;
-    h *= APR_UINT64_C(0x94d049bb133111eb);
-    h ^= h >> 31;
-    return h;
+    return mix(h);
+}
+
+apr_uint64_t h2p_diary_key_pair(apr_uint64_t a, apr_uint64_t b)
+{
+    return mix(a * APR_UINT64_C(0x9e3779b97f4a7c15) + b);
 }
 
 h2p_diary *h2p_diary_create(apr_pool_t *p, unsigned entries)

@@ -17,91 +17,48 @@
 #define IS_DIGIT(c) ((c) >= '0' && (c) <= '9')
 #define LC(c)       (((c) >= 'A' && (c) <= 'Z') ? (c) + 32 : (c))
 
-/* RFC 7230 tchar */
-static int is_tchar(unsigned char c)
-{
-    return IS_ALPHA(c) || IS_DIGIT(c)
-           || (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
-}
+/* Character classes, one table lookup each */
+#define C_TCHAR  0x01   /* RFC 7230 tchar */
+#define C_TARGET 0x02   /* allowed between "<" and ">": VCHAR but < > " */
+#define C_H2NAME 0x04   /* tchar mod_http2 reads in a name: not % ' * */
+#define C_H2TOK  0x08   /* tchar mod_http2 reads in a token: not % */
+#define C_PLAIN  0x10   /* VCHAR a resolved path keeps as it is: not \ % # */
+#define C_UPPER  0x20   /* A-Z */
+#define C_OWS    0x40   /* SP, HTAB */
 
-/* A character allowed inside "<" ... ">" */
-static int is_target_char(unsigned char c)
-{
-    return c > 0x20 && c < 0x7f && c != '<' && c != '>' && c != '"';
-}
+static const unsigned char cls[256] = {
+     0,  0,  0,  0,  0,  0,  0,  0,  0, 64,  0,  0,  0,  0,  0,  0,
+     0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+    64, 31, 16, 15, 31,  3, 31, 27, 18, 18, 27, 31, 18, 31, 31, 18,
+    31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 18, 18, 16, 18, 16, 18,
+    18, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63,
+    63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 18,  2, 18, 31, 31,
+    31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31,
+    31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 18, 31, 18, 31,  0
+    /* 0x80-0xff: none */
+};
+
+#define IS(c, k) (cls[(unsigned char)(c)] & (k))
 
 static const char *skip_ows(const char *s)
 {
-    while (IS_OWS(*s)) {
+    while (IS(*s, C_OWS)) {
         s++;
     }
     return s;
 }
 
-static const char *skip_token(const char *s)
+/* Do the n bytes at s equal the lower-case word w, ignoring case? */
+static int word_is(const char *s, apr_size_t n, const char *w)
 {
-    while (is_tchar((unsigned char)*s)) {
-        s++;
-    }
-    return s;
-}
-
-static int is_token(const char *s)
-{
-    const char *e = skip_token(s);
-
-    return e != s && !*e;
-}
-
-static char *lower_dup(apr_pool_t *p, const char *s, apr_size_t n)
-{
-    char *d = apr_pstrmemdup(p, s, n);
     apr_size_t i;
 
     for (i = 0; i < n; i++) {
-        d[i] = (char)LC((unsigned char)d[i]);
-    }
-    return d;
-}
-
-/*
- * Parse the quoted-string starting at the '"' at *ps. Raw control
- * characters other than HTAB are refused; a quoted-pair may escape any
- * byte but NUL. On success, *val gets the unescaped text and *ps points
- * past the closing quote.
- */
-static int parse_quoted(apr_pool_t *p, const char **ps, const char **val)
-{
-    const char *s = *ps + 1, *start = s;
-    apr_size_t n = 0;
-    char *d, *buf;
-
-    while (*s != '"') {
-        unsigned char c = (unsigned char)*s;
-
-        if (c == '\\') {
-            if (!s[1]) {
-                return 0;
-            }
-            s++;
-        }
-        else if (!c || (c < 0x20 && c != '\t') || c == 0x7f) {
+        if (LC((unsigned char)s[i]) != (unsigned char)w[i] || !w[i]) {
             return 0;
         }
-        s++;
-        n++;
     }
-    buf = d = apr_palloc(p, n + 1);
-    for (s = start; *s != '"'; s++) {
-        if (*s == '\\') {
-            s++;
-        }
-        *d++ = *s;
-    }
-    *d = '\0';
-    *val = buf;
-    *ps = s + 1;
-    return 1;
+    return !w[n];
 }
 
 /* Does a rel value hold the relation type "preload" (any case)? */
@@ -113,7 +70,7 @@ static int rel_has_preload(const char *v)
         v = skip_ows(v);
         for (t = v; *t && !IS_OWS(*t); t++)
             ;
-        if (t - v == 7 && !apr_cstr_casecmpn(v, "preload", 7)) {
+        if (word_is(v, t - v, "preload")) {
             return 1;
         }
         v = t;
@@ -121,92 +78,212 @@ static int rel_has_preload(const char *v)
     return 0;
 }
 
-/* Fill the derived fields of l from one param. */
-static void note_param(h2p_link *l, const h2p_param *prm, int *seen_rel)
+/*
+ * The parser reads the field value 'in' and works in 'out', a copy of it
+ * at the same offsets: names lower-cased (when they need it), quoted-
+ * strings unescaped in place (never longer than what they were read from)
+ * and every piece NUL-terminated where a separator was. Nothing else is
+ * copied.
+ */
+typedef struct {
+    const char *in;
+    char *out;
+    h2p_param *prm;           /* next free param slot */
+} h2p_parser;
+
+#define OUT(ps, s) ((ps)->out + ((s) - (ps)->in))
+
+/*
+ * Parse the quoted-string starting at the '"' at *ps. Raw control
+ * characters other than HTAB are refused; a quoted-pair may escape any
+ * byte but NUL. On success, *val gets the unescaped text and *ps points
+ * past the closing quote.
+ */
+static int parse_quoted(h2p_parser *ps, const char **s_, const char **val)
 {
-    if (!strcmp(prm->name, "rel")) {
+    const char *s = *s_ + 1;
+    char *d = OUT(ps, s);
+
+    *val = d;
+    while (*s != '"') {
+        unsigned char c = (unsigned char)*s;
+
+        if (c == '\\') {
+            if (!s[1]) {
+                return 0;
+            }
+            c = (unsigned char)*++s;
+        }
+        else if (!c || (c < 0x20 && c != '\t') || c == 0x7f) {
+            return 0;
+        }
+        *d++ = (char)c;
+        s++;
+    }
+    *d = '\0';
+    *s_ = s + 1;
+    return 1;
+}
+
+/* Fill the derived fields of l from one param: name of length n, value
+ * of length vn (when not quoted; vupper: it has an upper-case letter).
+ * Clears *canon when format would not write the param back as it came. */
+static void note_param(h2p_link *l, const h2p_param *prm, apr_size_t n,
+                       apr_size_t vn, int vupper, int *seen_rel, int *canon)
+{
+    const char *v = prm->value ? prm->value : "";
+
+    switch (n) {
+    case 2:
+        if (!memcmp(prm->name, "as", 2) && !l->as) {
+            l->as = v;
+        }
+        break;
+    case 3:
+        if (memcmp(prm->name, "rel", 3)) {
+            break;
+        }
+        if (*seen_rel || vupper) {
+            *canon = 0;               /* format drops it or lower-cases */
+        }
         if (!*seen_rel) {
             *seen_rel = 1;
-            l->preload = rel_has_preload(prm->value);
+            l->preload = prm->value && ((vn == 7 && !memcmp(v, "preload", 7))
+                                        || rel_has_preload(v));
         }
-    }
-    else if (!strcmp(prm->name, "nopush")) {
-        l->nopush = 1;
-    }
-    else if (!strcmp(prm->name, "critical")) {
-        l->critical = 1;
-    }
-    else if (!strcmp(prm->name, "as")) {
-        if (!l->as) {
-            l->as = prm->value ? prm->value : "";
+        break;
+    case 6:
+        if (!memcmp(prm->name, "nopush", 6)) {
+            l->nopush = 1;
+            *canon = 0;               /* format writes it first */
         }
-    }
-    else if (!strcmp(prm->name, "crossorigin")) {
-        if (!l->crossorigin) {
-            l->crossorigin = prm->value ? prm->value : "";
+        break;
+    case 8:
+        if (!memcmp(prm->name, "critical", 8)) {
+            l->critical = 1;
         }
+        break;
+    case 11:
+        if (!memcmp(prm->name, "crossorigin", 11) && !l->crossorigin) {
+            l->crossorigin = v;
+        }
+        break;
     }
+}
+
+/* The tchars from s on: *end gets their end, *any the union and the
+ * return value the intersection of their classes (0 when none). */
+static unsigned scan_token(const char *s, const char **end, unsigned *any)
+{
+    unsigned k, all = 0xff, or = 0;
+
+    for (; (k = cls[(unsigned char)*s]) & C_TCHAR; s++) {
+        all &= k;
+        or |= k;
+    }
+    *end = s;
+    *any = or;
+    return or ? all : 0;
 }
 
 /*
  * Parse one link-value at *ps (no leading OWS). On success, *ps points at
- * the ',' or NUL ending it and 1 is returned; 0 when malformed.
+ * the ',' or NUL ending it and 1 is returned; 0 when malformed. Notes on
+ * the way whether h2p_link_format() would write it back byte for byte.
  */
-static int parse_value(apr_pool_t *p, const char **ps, h2p_link *l)
+static int parse_value(h2p_parser *ps, const char **s_, h2p_link *l)
 {
-    const char *s = *ps, *t;
-    h2p_param *prm;
-    int seen_rel = 0;
+    const char *s = *s_, *t;
+    int seen_rel = 0, canon = 1;
+
+    apr_uint64_t h = H2P_HASH_START;
+    unsigned plain = C_PLAIN, dots = 0, c, k;
 
     if (*s != '<') {
         return 0;
     }
-    for (t = ++s; *s != '>'; s++) {
-        if (!is_target_char((unsigned char)*s)) {
+    /* the target: checked, hashed, and seen whether it is a path that
+     * h2p_uri_resolve() would give back as it is */
+    for (t = ++s; (c = (unsigned char)*s) != '>'; s++) {
+        if (!((k = cls[c]) & C_TARGET)) {
             return 0;
         }
+        plain &= k;
+        if (c == '.' && s[-1] == '/') {
+            dots = 1;
+        }
+        h = (h ^ c) * H2P_HASH_PRIME;
     }
-    l->target = apr_pstrmemdup(p, t, s - t);
-    l->params = apr_array_make(p, 4, sizeof(h2p_param));
+    l->target_hash = h;
+    l->abs_path = s - t >= 1 && t[0] == '/' && (s - t == 1 || t[1] != '/')
+                  && plain && !dots;
+    l->target = OUT(ps, t);
+    *OUT(ps, s) = '\0';
+    l->params = ps->prm;
     s++;
 
     for (;;) {
-        s = skip_ows(s);
-        if (!*s || *s == ',') {
+        const char *semi = skip_ows(s);
+        apr_size_t n, vn = 0;
+        unsigned all, any, vany = 0;
+        h2p_param *prm;
+        char *name;
+
+        if (!*semi || *semi == ',') {
+            s = semi;
             break;
         }
-        if (*s != ';') {
+        if (*semi != ';') {
             return 0;
         }
-        s = skip_ows(s + 1);
-        t = s;
-        s = skip_token(s);
-        if (s == t) {
+        t = skip_ows(semi + 1);
+        /* exactly "; " before the name */
+        canon &= semi == s && semi[1] == ' ' && t == semi + 2;
+        all = scan_token(t, &s, &any);
+        if (!all) {
             return 0;
         }
-        prm = apr_array_push(l->params);
-        prm->name = lower_dup(p, t, s - t);
+        n = s - t;
+        name = OUT(ps, t);
+        name[n] = '\0';
+        if (any & C_UPPER) {
+            apr_size_t i;
+
+            for (i = 0; i < n; i++) {
+                name[i] = (char)LC((unsigned char)name[i]);
+            }
+            canon = 0;
+        }
+        canon &= (all & C_H2NAME) != 0;
+        prm = ps->prm++;
+        prm->name = name;
         prm->value = NULL;
-        s = skip_ows(s);
-        if (*s == '=') {
-            s = skip_ows(s + 1);
+        t = skip_ows(s);
+        if (*t == '=') {
+            canon &= t == s && !IS_OWS(t[1]);   /* no BWS around '=' */
+            s = skip_ows(t + 1);
             if (*s == '"') {
-                if (!parse_quoted(p, &s, &prm->value)) {
+                canon = 0;
+                if (!parse_quoted(ps, &s, &prm->value)) {
                     return 0;
                 }
             }
             else {
-                t = s;
-                s = skip_token(s);
-                if (s == t) {
+                all = scan_token(t = s, &s, &vany);
+                if (!all) {
                     return 0;
                 }
-                prm->value = apr_pstrmemdup(p, t, s - t);
+                canon &= (all & C_H2TOK) != 0;
+                vn = s - t;
+                prm->value = OUT(ps, t);
+                *OUT(ps, s) = '\0';
             }
         }
-        note_param(l, prm, &seen_rel);
+        note_param(l, prm, n, vn, vany & C_UPPER, &seen_rel, &canon);
     }
-    *ps = s;
+    l->nparams = (int)(ps->prm - l->params);
+    l->canonical = canon;
+    *s_ = s;
     return 1;
 }
 
@@ -241,13 +318,35 @@ static const char *resync(const char *s)
 
 int h2p_link_parse(apr_pool_t *p, const char *field, apr_array_header_t *out)
 {
-    const char *s = field, *start, *end;
+    const char *s = field, *start, *end, *semi;
+    char *raw;
+    apr_size_t len, nsemi = 0;
+    h2p_parser ps;
     h2p_link *l;
     int nbad = 0;
 
     if (!field) {
         return 0;
     }
+    /* one block: a param slot for each ';' (or, for a short field, for
+     * as many as could fit: one a ";x"), the work copy, the raw copy */
+    len = strlen(field);
+    if (len <= 128) {
+        nsemi = len / 2 + 1;
+    }
+    else {
+        for (semi = field; (semi = memchr(semi, ';', len - (semi - field)));
+             semi++) {
+            nsemi++;
+        }
+    }
+    ps.in = field;
+    ps.prm = apr_palloc(p, nsemi * sizeof(h2p_param) + 2 * (len + 1));
+    ps.out = (char *)(ps.prm + nsemi);
+    raw = ps.out + len + 1;
+    memcpy(ps.out, field, len + 1);
+    memcpy(raw, field, len + 1);
+
     for (;;) {
         while (IS_OWS(*s) || *s == ',') {
             s++;
@@ -258,7 +357,7 @@ int h2p_link_parse(apr_pool_t *p, const char *field, apr_array_header_t *out)
         start = s;
         l = apr_array_push(out);
         memset(l, 0, sizeof(*l));
-        if (!parse_value(p, &s, l)) {
+        if (!parse_value(&ps, &s, l)) {
             memset(l, 0, sizeof(*l));
             l->bad = 1;
             nbad++;
@@ -266,18 +365,18 @@ int h2p_link_parse(apr_pool_t *p, const char *field, apr_array_header_t *out)
         }
         for (end = s; end > start && IS_OWS(end[-1]); end--)
             ;
-        l->raw = apr_pstrmemdup(p, start, end - start);
+        raw[end - field] = '\0';
+        l->raw = raw + (start - field);
     }
     return nbad;
 }
 
 /*
  * Copy s to d, dropping control characters (HTAB becomes SP) and, with
- * target, anything not allowed between "<" and ">". With quote, '"' and
- * '\' are escaped. Writes at most 2 * strlen(s) bytes.
+ * target, anything not allowed between "<" and ">". Writes at most
+ * strlen(s) bytes.
  */
-static char *put_text(char *d, const char *s, int lower, int quote,
-                      int target)
+static char *put_text(char *d, const char *s, int lower, int target)
 {
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
@@ -285,28 +384,23 @@ static char *put_text(char *d, const char *s, int lower, int quote,
         if (c == '\t') {
             c = ' ';
         }
-        if (c < 0x20 || c == 0x7f || (target && !is_target_char(c))) {
+        if (c < 0x20 || c == 0x7f || (target && !IS(c, C_TARGET))) {
             continue;
-        }
-        if (quote && (c == '"' || c == '\\')) {
-            *d++ = '\\';
         }
         *d++ = (char)(lower ? LC(c) : c);
     }
     return d;
 }
 
-/* A parameter name mod_http2's Link parser reads as a whole: tchar but
- * '%', '\'' and '*' (it would stop there and drop the rest of the field). */
-static int is_h2_name(const char *s)
+/* Does every byte of s have class k (and s at least one byte)? */
+static int all_of(const char *s, unsigned k)
 {
-    for (; *s; s++) {
-        if (!is_tchar((unsigned char)*s) || *s == '%' || *s == '\''
-            || *s == '*') {
-            return 0;
-        }
+    const char *t = s;
+
+    while (IS(*t, k)) {
+        t++;
     }
-    return 1;
+    return t != s && !*t;
 }
 
 /* A value written as it is: no quote or backslash (mod_http2 knows no
@@ -325,10 +419,25 @@ static int is_plain_value(const char *s)
     return 1;
 }
 
-/* A token mod_http2 reads as one too (its tokens have no '%'). */
-static int is_h2_token(const char *s)
+/* A link-value as received that format would write unchanged: the text
+ * after "<target>" of the raw, behind a new target and/or "; nopush". */
+static const char *format_canonical(apr_pool_t *p, const h2p_link *l,
+                                    const char *target, int add_nopush)
 {
-    return is_token(s) && !strchr(s, '%');
+    const char *rest = l->raw + strlen(l->target) + 2;
+    apr_size_t tl = strlen(target), rl = strlen(rest);
+    char *buf = apr_palloc(p, tl + rl + sizeof("<>; nopush")), *d = buf;
+
+    *d++ = '<';
+    memcpy(d, target, tl);
+    d += tl;
+    *d++ = '>';
+    if (add_nopush) {
+        memcpy(d, "; nopush", 8);
+        d += 8;
+    }
+    memcpy(d, rest, rl + 1);
+    return buf;
 }
 
 const char *h2p_link_format(apr_pool_t *p, const h2p_link *l,
@@ -344,16 +453,24 @@ const char *h2p_link_format(apr_pool_t *p, const h2p_link *l,
         const char *raw = l->raw ? l->raw : "";
 
         buf = apr_palloc(p, strlen(raw) + 1);
-        *put_text(buf, raw, 0, 0, 0) = '\0';
+        *put_text(buf, raw, 0, 0) = '\0';
         return buf;
+    }
+    if (l->canonical) {
+        if (!target || target == l->target || !strcmp(target, l->target)) {
+            return add_nopush ? format_canonical(p, l, l->target, 1) : l->raw;
+        }
+        if (all_of(target, C_TARGET)) {
+            return format_canonical(p, l, target, add_nopush);
+        }
     }
     if (!target) {
         target = l->target ? l->target : "";
     }
 
     n = strlen(target) + sizeof("<>; nopush");
-    for (i = 0; i < l->params->nelts; i++) {
-        prm = &APR_ARRAY_IDX(l->params, i, h2p_param);
+    for (i = 0; i < l->nparams; i++) {
+        prm = &l->params[i];
         n += strlen(prm->name) + sizeof("; =\"\"");
         if (prm->value) {
             n += strlen(prm->value);
@@ -366,34 +483,33 @@ const char *h2p_link_format(apr_pool_t *p, const h2p_link *l,
      * (a parameter whose value would need one is left out), names and
      * tokens it reads whole. */
     *d++ = '<';
-    d = put_text(d, target, 0, 0, 1);
+    d = put_text(d, target, 0, 1);
     *d++ = '>';
     if (add_nopush || l->nopush) {
         memcpy(d, "; nopush", 8);
         d += 8;
     }
-    for (i = 0; i < l->params->nelts; i++) {
-        prm = &APR_ARRAY_IDX(l->params, i, h2p_param);
-        rel = !apr_cstr_casecmp(prm->name, "rel");
+    for (i = 0; i < l->nparams; i++) {
+        prm = &l->params[i];
+        rel = !strcmp(prm->name, "rel");
         if (rel && seen_rel++) {
             continue;   /* only the first rel counts, written or not */
         }
-        if (!is_token(prm->name) || !is_h2_name(prm->name)
-            || !apr_cstr_casecmp(prm->name, "nopush")
+        if (!all_of(prm->name, C_H2NAME) || !strcmp(prm->name, "nopush")
             || (prm->value && !is_plain_value(prm->value))) {
             continue;
         }
         *d++ = ';';
         *d++ = ' ';
-        d = put_text(d, prm->name, 0, 0, 0);
+        d = put_text(d, prm->name, 0, 0);
         if (prm->value) {
-            int quote = !is_h2_token(prm->value);
+            int quote = !all_of(prm->value, C_H2TOK);
 
             *d++ = '=';
             if (quote) {
                 *d++ = '"';
             }
-            d = put_text(d, prm->value, rel, 0, 0);
+            d = put_text(d, prm->value, rel, 0);
             if (quote) {
                 *d++ = '"';
             }
@@ -404,6 +520,13 @@ const char *h2p_link_format(apr_pool_t *p, const h2p_link *l,
 }
 
 /* RFC 3986 resolution and same-origin check */
+
+/* "http" or "https", any case */
+static int is_http(const char *s)
+{
+    return LC(s[0]) == 'h' && LC(s[1]) == 't' && LC(s[2]) == 't'
+           && LC(s[3]) == 'p' && (!s[4] || (LC(s[4]) == 's' && !s[5]));
+}
 
 static int hexval(unsigned char c)
 {
@@ -576,6 +699,21 @@ static const char *find_scheme(const char *s, const char *e)
     return (c < e && *c == ':') ? c : NULL;
 }
 
+int h2p_uri_scheme_ok(const char *scheme)
+{
+    return scheme && is_http(scheme);
+}
+
+apr_uint64_t h2p_hash(const char *s)
+{
+    apr_uint64_t h = H2P_HASH_START;
+
+    for (; *s; s++) {
+        h = (h ^ (unsigned char)*s) * H2P_HASH_PRIME;
+    }
+    return h;
+}
+
 h2p_uri_rc h2p_uri_resolve(apr_pool_t *p, const char *scheme,
                            const char *authority, const char *base_path,
                            const char *ref, const char **path)
@@ -585,9 +723,19 @@ h2p_uri_rc h2p_uri_resolve(apr_pool_t *p, const char *scheme,
     h2p_uri_rc rc;
 
     *path = NULL;
-    if (!ref || !scheme || (apr_cstr_casecmp(scheme, "http")
-                            && apr_cstr_casecmp(scheme, "https"))) {
+    if (!ref || !scheme || !is_http(scheme)) {
         return H2P_URI_BAD;
+    }
+    /* the usual case: an absolute path as the result would be, with no
+     * "//" authority, '%', '\', fragment or dot-segment ("/." anywhere) */
+    if (ref[0] == '/' && ref[1] != '/') {
+        for (s = ref + 1; IS(*s, C_PLAIN) && !(*s == '.' && s[-1] == '/');
+             s++)
+            ;
+        if (!*s) {
+            *path = ref;
+            return H2P_URI_OK;
+        }
     }
     for (s = ref; *s; s++) {
         unsigned char ch = (unsigned char)*s;

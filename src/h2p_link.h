@@ -20,16 +20,25 @@ typedef struct {
     const char *value;  /**< unescaped value; NULL when there was no "=" */
 } h2p_param;
 
-/** One link-value. */
+/** One link-value. Every string lives in the pool given to
+ *  h2p_link_parse(): the field value is copied once, and the pieces are
+ *  NUL-terminated in that copy. */
 typedef struct {
     const char *raw;          /**< the link-value as received, OWS trimmed */
     const char *target;       /**< the URI-Reference between < and >;
                                    NULL when bad */
-    apr_array_header_t *params; /**< of h2p_param; NULL when bad */
+    const h2p_param *params;  /**< nparams of them; NULL when bad */
+    int nparams;
     int bad;                  /**< 1: malformed; only raw is meaningful */
     int preload;              /**< rel holds the token "preload" (any case) */
     int nopush;               /**< a "nopush" parameter is present */
     int critical;             /**< a "critical" parameter is present */
+    int canonical;            /**< raw is exactly what h2p_link_format()
+                                   writes for it (target NULL, no nopush) */
+    int abs_path;             /**< the target is an absolute path that
+                                   h2p_uri_resolve() gives back unchanged
+                                   (for an http or https base) */
+    apr_uint64_t target_hash; /**< h2p_hash(target) */
     const char *as;           /**< value of "as", NULL if absent */
     const char *crossorigin;  /**< NULL absent, "" bare, else its value */
 } h2p_link;
@@ -51,9 +60,21 @@ int h2p_link_parse(apr_pool_t *p, const char *field, apr_array_header_t *out);
  * lower-cased; a second "rel", and a param whose name mod_http2 would not
  * read whole or whose value holds '"' or '\', left out). 'target' replaces
  * l->target when not NULL. Control characters are never written.
+ * A canonical link costs no re-serialising: its raw text is returned, or
+ * reused behind the new target and "; nopush".
  */
 const char *h2p_link_format(apr_pool_t *p, const h2p_link *l,
                             const char *target, int add_nopush);
+
+/** FNV-1a (64 bits) of a string: h2p_hash(""), then for each byte
+ *  h = (h ^ byte) * H2P_HASH_PRIME. */
+#define H2P_HASH_START APR_UINT64_C(0xcbf29ce484222325)
+#define H2P_HASH_PRIME APR_UINT64_C(0x100000001b3)
+apr_uint64_t h2p_hash(const char *s);
+
+/** Is scheme "http" or "https" (any case), the only bases
+ *  h2p_uri_resolve() resolves against? */
+int h2p_uri_scheme_ok(const char *scheme);
 
 /** Outcome of h2p_uri_resolve(). */
 typedef enum {
@@ -74,7 +95,8 @@ typedef enum {
  * @param ref        the URI-Reference from a link
  * @param path       out: absolute path with dot-segments removed and
  *                   %-encoded unreserved characters decoded, the query
- *                   kept ("/a/b.css?v=1"), the fragment dropped
+ *                   kept ("/a/b.css?v=1"), the fragment dropped;
+ *                   'ref' itself when it is already such a path
  */
 h2p_uri_rc h2p_uri_resolve(apr_pool_t *p, const char *scheme,
                            const char *authority, const char *base_path,

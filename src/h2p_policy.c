@@ -46,6 +46,40 @@ int h2p_cands_add(apr_array_header_t *cands, const apr_array_header_t *links,
     return n;
 }
 
+const char *h2p_cands_paths(apr_pool_t *p, const apr_array_header_t *cands,
+                            const char *before)
+{
+    apr_size_t n = before ? strlen(before) : 0, len;
+    char *buf, *d;
+    int i;
+
+    for (i = 0; i < cands->nelts; ++i) {
+        const h2p_cand *c = &APR_ARRAY_IDX(cands, i, h2p_cand);
+
+        if (c->reason == H2P_PROMISED) {
+            n += strlen(c->path) + 1;
+        }
+    }
+    d = buf = apr_palloc(p, n + 1);
+    if (before && *before) {
+        memcpy(d, before, n = strlen(before));
+        d += n;
+    }
+    for (i = 0; i < cands->nelts; ++i) {
+        const h2p_cand *c = &APR_ARRAY_IDX(cands, i, h2p_cand);
+
+        if (c->reason == H2P_PROMISED) {
+            if (d != buf) {
+                *d++ = ' ';
+            }
+            memcpy(d, c->path, len = strlen(c->path));
+            d += len;
+        }
+    }
+    *d = '\0';
+    return buf;
+}
+
 const char *h2p_link_emit(apr_pool_t *p, const h2p_link *l,
                           const h2p_cand *c)
 {
@@ -102,8 +136,60 @@ const char *h2p_as_for_type(const char *ctype, int *cors)
     return NULL;
 }
 
-/* Everything but the connection's diary and the lookup. */
-static h2p_reason precheck(apr_pool_t *p, h2p_policy *pol, h2p_cand *c)
+/* The seen set: open addressing on the (well mixed) keys, 0 = empty */
+struct h2p_seen {
+    apr_pool_t *pool;
+    apr_uint64_t *slot;
+    unsigned mask, count;
+};
+
+h2p_seen *h2p_seen_make(apr_pool_t *p)
+{
+    h2p_seen *st = apr_palloc(p, sizeof(*st));
+
+    st->pool = p;
+    st->mask = 15;
+    st->count = 0;
+    st->slot = apr_pcalloc(p, (st->mask + 1) * sizeof(apr_uint64_t));
+    return st;
+}
+
+/* Add key; 1 if it was there already. */
+static int seen_add(h2p_seen *st, apr_uint64_t key)
+{
+    unsigned i;
+
+    key += !key;
+    if (2 * (st->count + 1) > st->mask + 1) {     /* keep it half empty */
+        apr_uint64_t *old = st->slot;
+        unsigned j, n = st->mask + 1;
+
+        st->mask = 2 * n - 1;
+        st->slot = apr_pcalloc(st->pool, 2 * n * sizeof(apr_uint64_t));
+        for (j = 0; j < n; ++j) {
+            if (!old[j]) {
+                continue;
+            }
+            for (i = (unsigned)old[j] & st->mask; st->slot[i];
+                 i = (i + 1) & st->mask)
+                ;
+            st->slot[i] = old[j];
+        }
+    }
+    for (i = (unsigned)key & st->mask; st->slot[i]; i = (i + 1) & st->mask) {
+        if (st->slot[i] == key) {
+            return 1;
+        }
+    }
+    st->slot[i] = key;
+    st->count++;
+    return 0;
+}
+
+/* Everything but the connection's diary and the lookup. 'origin' is the
+ * hash of scheme and authority, 'scheme_ok' h2p_uri_scheme_ok(scheme). */
+static h2p_reason precheck(apr_pool_t *p, h2p_policy *pol, h2p_cand *c,
+                           apr_uint64_t origin, int scheme_ok)
 {
     const h2p_link *l = c->link;
     h2p_uri_rc rc;
@@ -112,9 +198,13 @@ static h2p_reason precheck(apr_pool_t *p, h2p_policy *pol, h2p_cand *c)
         return H2P_SKIP_BADLINK;
     }
     /* resolved first: learning wants the path whatever the outcome */
-    rc = h2p_uri_resolve(p, pol->scheme, pol->authority, pol->base_path,
-                         l->target, &c->path);
-    if (rc != H2P_URI_OK) {
+    if (l->abs_path && scheme_ok) {
+        c->path = l->target;            /* what resolving would give */
+        rc = H2P_URI_OK;
+    }
+    else if ((rc = h2p_uri_resolve(p, pol->scheme, pol->authority,
+                                   pol->base_path, l->target, &c->path))
+             != H2P_URI_OK) {
         c->path = NULL;
     }
     if (l->nopush && pol->mode != H2P_MODE_HINT) {
@@ -132,33 +222,64 @@ static h2p_reason precheck(apr_pool_t *p, h2p_policy *pol, h2p_cand *c)
     if (rc != H2P_URI_OK) {
         return rc == H2P_URI_OTHER_ORIGIN ? H2P_SKIP_ORIGIN : H2P_SKIP_BADLINK;
     }
-    if (apr_hash_get(pol->seen, c->path, APR_HASH_KEY_STRING)) {
+    c->key = h2p_diary_key_pair(origin, c->path == l->target
+                                        ? l->target_hash : h2p_hash(c->path));
+    if (seen_add(pol->seen, c->key)) {
         return H2P_SKIP_DUPLICATE;
     }
-    apr_hash_set(pol->seen, c->path, APR_HASH_KEY_STRING, c->path);
     return H2P_PROMISED;
+}
+
+/* The diary, under one lock for all candidates still promised: without
+ * record, those it holds already become "diary" (their lookups spared);
+ * with record, the promised ones are added, and one another stream of the
+ * connection added in between becomes "diary" after all. Returns how many
+ * promised became "diary". */
+static int diary_pass(h2p_policy *pol, apr_array_header_t *cands,
+                      int record)
+{
+    h2p_diary *d = pol->lock(pol->baton);
+    int i, n = 0;
+
+    for (i = 0; d && i < cands->nelts; ++i) {
+        h2p_cand *c = &APR_ARRAY_IDX(cands, i, h2p_cand);
+
+        if (c->reason == H2P_PROMISED
+            && (record ? h2p_diary_add(d, c->key)
+                       : h2p_diary_touch(d, c->key))) {
+            c->reason = H2P_SKIP_DIARY;
+            ++n;
+        }
+    }
+    pol->unlock(pol->baton);
+    return n;
 }
 
 int h2p_policy_decide(apr_pool_t *p, h2p_policy *pol,
                       apr_array_header_t *cands)
 {
-    int i, decided = 0;
+    int i, decided = 0, open = 0, diary;
+    int scheme_ok = h2p_uri_scheme_ok(pol->scheme);
+    apr_uint64_t origin = h2p_diary_key_pair(
+        h2p_hash(pol->scheme ? pol->scheme : ""),
+        h2p_hash(pol->authority ? pol->authority : ""));
 
     for (i = 0; i < cands->nelts; ++i) {
         h2p_cand *c = &APR_ARRAY_IDX(cands, i, h2p_cand);
-        const char *key = NULL, *ctype = NULL;
 
-        c->reason = precheck(p, pol, c);
+        c->reason = precheck(p, pol, c, origin, scheme_ok);
+        open += c->reason == H2P_PROMISED;
+    }
+    diary = open && pol->lock && pol->mode == H2P_MODE_PUSH;
+    if (diary && pol->verify) {
+        diary_pass(pol, cands, 0);       /* no lookup for what it holds */
+    }
+    for (i = 0; i < cands->nelts; ++i) {
+        h2p_cand *c = &APR_ARRAY_IDX(cands, i, h2p_cand);
+        const char *ctype = NULL;
+
         if (c->reason != H2P_PROMISED) {
             continue;
-        }
-        if (pol->claim && pol->mode == H2P_MODE_PUSH) {
-            key = apr_pstrcat(p, pol->scheme, "://", pol->authority,
-                              c->path, NULL);
-            if (pol->claim(pol->baton, key)) {
-                c->reason = H2P_SKIP_DIARY;
-                continue;
-            }
         }
         if (pol->remaining <= 0) {
             c->reason = H2P_SKIP_OVERLIMIT;
@@ -167,9 +288,6 @@ int h2p_policy_decide(apr_pool_t *p, h2p_policy *pol,
             c->reason = pol->verify(pol->baton, c->path, &ctype);
         }
         if (c->reason != H2P_PROMISED) {
-            if (key) {
-                pol->release(pol->baton, key);
-            }
             continue;
         }
         if (!c->link->as) {
@@ -180,6 +298,11 @@ int h2p_policy_decide(apr_pool_t *p, h2p_policy *pol,
         }
         --pol->remaining;
         ++decided;
+    }
+    if (diary && decided) {
+        diary = diary_pass(pol, cands, 1);
+        pol->remaining += diary;
+        decided -= diary;
     }
     return decided;
 }

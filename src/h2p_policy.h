@@ -12,8 +12,8 @@
 
 #include <apr_pools.h>
 #include <apr_tables.h>
-#include <apr_hash.h>
 #include "h2p_link.h"
+#include "h2p_diary.h"
 
 /** The outcome for one candidate. The names (h2p_reason_name()) are the
  *  keys of the status page and of the debug log. */
@@ -57,7 +57,14 @@ typedef struct {
     h2p_reason reason;     /**< set by h2p_policy_decide() */
     const char *as;        /**< as= to add (the link had none), or NULL */
     int cors;              /**< add crossorigin along with 'as' */
+    apr_uint64_t key;      /**< diary key of scheme, authority and path */
 } h2p_cand;
+
+/** A set of diary keys: what one response decided already. */
+typedef struct h2p_seen h2p_seen;
+
+/** An empty set. */
+h2p_seen *h2p_seen_make(apr_pool_t *p);
 
 /** The request as the policy sees it, and the callbacks it needs. */
 typedef struct {
@@ -68,12 +75,15 @@ typedef struct {
     h2p_mode mode;         /**< push, hint, or neither */
     int links_on;          /**< H2PushLinks */
     int remaining;         /**< pushes left for this response (H2PushMax) */
-    apr_hash_t *seen;      /**< paths decided in this response (dedupe) */
-    /** Record key in the connection's diary; 1 if it was there already.
-     *  NULL: no diary. */
-    int (*claim)(void *baton, const char *key);
-    /** Take key out of the diary again (the candidate was not pushed). */
-    void (*release)(void *baton, const char *key);
+    h2p_seen *seen;        /**< paths decided in this response (dedupe) */
+    /** Lock the connection's diary and return it (made on first use), or
+     *  NULL when there is none; unlock() follows either way. The policy
+     *  takes the lock at most twice per call, never around verify():
+     *  once to skip what the diary holds, once to record what it
+     *  promised (what another stream recorded in between is skipped
+     *  then). NULL: no diary. */
+    h2p_diary *(*lock)(void *baton);
+    void (*unlock)(void *baton);
     /** Look path up as the pushed request would be made: H2P_PROMISED
      *  when it would be served 200, and its content type in *ctype (or
      *  NULL). NULL: no verification. */
@@ -88,6 +98,11 @@ const char *h2p_reason_name(h2p_reason reason);
  *  'links' (h2p_link), in order; returns how many were appended. */
 int h2p_cands_add(apr_array_header_t *cands, const apr_array_header_t *links,
                   h2p_source src);
+
+/** The paths of the promised candidates, space-separated, after those in
+ *  'before' (NULL or ""). */
+const char *h2p_cands_paths(apr_pool_t *p, const apr_array_header_t *cands,
+                            const char *before);
 
 /** The text link 'l' goes out as in a response whose Link headers
  *  mod_http2 reads, given its candidate 'c' (NULL when it was none: a link

@@ -47,10 +47,10 @@ static void check_link(apr_pool_t *p, const char *v)
         abort();
     }
     l = (const h2p_link *)a->elts;
-    if (l->bad || !l->target || !*l->target || l->params->nelts < 1) {
+    if (l->bad || !l->target || !*l->target || l->nparams < 1) {
         abort();
     }
-    prm = (const h2p_param *)l->params->elts;
+    prm = l->params;
     if (strcmp(prm->name, "rel") || !prm->value
         || !((l->preload && !strcmp(prm->value, "preload"))
              || !strcmp(prm->value, "modulepreload"))) {

@@ -30,6 +30,7 @@
  *     or '\', a second rel), values as written (HTAB as SP, other
  *     control bytes dropped, rel lower-cased);
  *   - format never turns a link that is not a preload into one;
+ *   - the parser's shortcuts agree with the long way (check_shortcuts);
  *   - for each good target (and for the raw field as a reference), when
  *     h2p_uri_resolve says OK, the path part (before '?') starts with '/'
  *     but not "//", has no "/./" or "/../" segment, no trailing "/." or
@@ -182,8 +183,8 @@ static apr_array_header_t *written_params(apr_pool_t *p, const h2p_link *l,
         o->name = "nopush";
         o->value = NULL;
     }
-    for (i = 0; i < l->params->nelts; i++) {
-        prm = &APR_ARRAY_IDX(l->params, i, h2p_param);
+    for (i = 0; i < l->nparams; i++) {
+        prm = &l->params[i];
         rel = !strcmp(prm->name, "rel");
         if (rel && seen_rel++) {
             continue;           /* only the first rel, written or not */
@@ -225,12 +226,12 @@ static void check_format(apr_pool_t *p, const h2p_link *l,
     check_no_ctl(f);
     r = parse_one(p, f);
     if (strcmp(r->target, target ? target : l->target)
-        || r->params->nelts != w->nelts
+        || r->nparams != w->nelts
         || r->nopush != (add_nopush || l->nopush)) {
         abort();
     }
     for (i = 0; i < w->nelts; i++) {
-        a = &APR_ARRAY_IDX(r->params, i, h2p_param);
+        a = &r->params[i];
         b = &APR_ARRAY_IDX(w, i, h2p_param);
         if (strcmp(a->name, b->name) || !same_opt(a->value, b->value)) {
             abort();
@@ -304,6 +305,50 @@ static void check_resolve(apr_pool_t *p, const char *scheme,
     }
 }
 
+/*
+ * The parser's shortcuts give what the long way gives: target_hash is
+ * h2p_hash(target); a canonical link formats (with any target, with and
+ * without nopush) exactly as the same link marked not canonical, and with
+ * no new target and no nopush to its raw text; an abs_path target
+ * resolves to itself against every base.
+ */
+static void check_shortcuts(apr_pool_t *p, const h2p_link *l)
+{
+    static const char *const targets[] = { NULL, "/x/y.css", "/a%20b", "" };
+    h2p_link slow = *l;
+    const char *path;
+    int i, n;
+
+    if (l->target_hash != h2p_hash(l->target)) {
+        abort();
+    }
+    if (l->canonical) {
+        if (l->nopush || strcmp(h2p_link_format(p, l, NULL, 0), l->raw)) {
+            abort();
+        }
+        slow.canonical = 0;
+        for (i = 0; i < 5; i++) {
+            const char *t = i < 4 ? targets[i] : l->target;
+
+            for (n = 0; n < 2; n++) {
+                if (strcmp(h2p_link_format(p, l, t, n),
+                           h2p_link_format(p, &slow, t, n))) {
+                    abort();
+                }
+            }
+        }
+    }
+    if (l->abs_path) {
+        for (i = 0; i < 16; i++) {
+            if (h2p_uri_resolve(p, schemes[i & 1], authorities[i & 7],
+                                base_paths[i], l->target, &path)
+                != H2P_URI_OK || strcmp(path, l->target)) {
+                abort();
+            }
+        }
+    }
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
@@ -345,7 +390,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (l->bad) {
             bad++;
             if (l->target || l->params || l->preload || l->nopush
-                || l->critical || l->as || l->crossorigin) {
+                || l->critical || l->as || l->crossorigin || l->canonical
+                || l->abs_path) {
                 abort();
             }
             continue;
@@ -362,6 +408,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_format(p, l, NULL, 0);
         check_format(p, l, NULL, 1);
         check_resolve(p, scheme, authority, base, l->target, l);
+        check_shortcuts(p, l);
     }
     if (nbad != bad) {
         abort();

@@ -413,6 +413,19 @@ static void test_key(void)
         dups += keys[i] == keys[i - 1];
     }
     CHECK(dups == 0, "%d equal keys among 10000 paths", dups);
+
+    /* pairs: one origin, 10000 paths; and the order of the pair counts */
+    for (i = 0; i < 10000; i++) {
+        keys[i] = h2p_diary_key_pair(APR_UINT64_C(0x1234),
+                                     (apr_uint64_t)i * 7919);
+    }
+    qsort(keys, 10000, sizeof(*keys), cmp_u64);
+    for (dups = 0, i = 1; i < 10000; i++) {
+        dups += keys[i] == keys[i - 1];
+    }
+    CHECK(dups == 0, "%d equal pair keys among 10000 paths", dups);
+    CHECK(h2p_diary_key_pair(1, 2) != h2p_diary_key_pair(2, 1),
+          "pair is ordered");
 }
 
 int main(void)

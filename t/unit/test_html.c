@@ -67,9 +67,9 @@ static void check_parses(const char *links, const char *what)
         CHECK(nbad == 0 && a->nelts == 1, "%s: [%s] %d values, %d bad",
               what, v, a->nelts, nbad);
         if (a->nelts == 1 && !l->bad) {
-            const h2p_param *rel = (const h2p_param *)l->params->elts;
+            const h2p_param *rel = l->params;
 
-            CHECK(l->params->nelts >= 1 && !strcmp(rel->name, "rel")
+            CHECK(l->nparams >= 1 && !strcmp(rel->name, "rel")
                   && rel->value
                   && ((l->preload && !strcmp(rel->value, "preload"))
                       || !strcmp(rel->value, "modulepreload")),

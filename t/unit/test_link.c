@@ -24,9 +24,12 @@ static apr_array_header_t *parse(const char *field, int *nbad)
 /* Parse a field holding one good link-value. */
 static const h2p_link *parse_one(const char *field)
 {
-    static const h2p_link none = { "", NULL, NULL, 1, 0, 0, 0, NULL, NULL };
+    static h2p_link none;
     int nbad;
     apr_array_header_t *a = parse(field, &nbad);
+
+    none.raw = "";
+    none.bad = 1;
 
     CHECK(a->nelts == 1 && nbad == 0, "[%s]: %d values, %d bad", field,
           a->nelts, nbad);
@@ -37,8 +40,8 @@ static const char *param(const h2p_link *l, const char *name)
 {
     int i;
 
-    for (i = 0; l->params && i < l->params->nelts; i++) {
-        const h2p_param *prm = &APR_ARRAY_IDX(l->params, i, h2p_param);
+    for (i = 0; l->params && i < l->nparams; i++) {
+        const h2p_param *prm = &l->params[i];
 
         if (!strcmp(prm->name, name)) {
             return prm->value ? prm->value : "(bare)";
@@ -90,7 +93,7 @@ static void test_basic(void)
     l = parse_one("</006.css>;rel=preload");
     CHECK_STR(l->target, "/006.css", "target");
     CHECK_STR(l->raw, "</006.css>;rel=preload", "raw");
-    CHECK(l->params && l->params->nelts == 1, "one param");
+    CHECK(l->params && l->nparams == 1, "one param");
     CHECK_STR(param(l, "rel"), "preload", "rel value");
     CHECK(!l->nopush && !l->critical && !l->as && !l->crossorigin,
           "no other flags");
@@ -364,7 +367,7 @@ static void test_long(void)
     *d = '\0';
     a = parse(buf, &nbad);
     CHECK(a->nelts == 1 && nbad == 0
-          && LINK(a, 0)->params->nelts == (int)(len / 4) + 1,
+          && LINK(a, 0)->nparams == (int)(len / 4) + 1,
           "1MB good: %d values %d bad", a->nelts, nbad);
     if (a->nelts == 1 && !LINK(a, 0)->bad) {
         const char *f = h2p_link_format(pool, LINK(a, 0), NULL, 1);
@@ -381,7 +384,7 @@ static void test_format(void)
 {
     const h2p_link *l;
     h2p_link m;
-    h2p_param *prm;
+    h2p_param prm[2];
     apr_array_header_t *a;
     const char *f;
     int nbad;
@@ -439,13 +442,12 @@ static void test_format(void)
     /* a hand-made link with hostile fields */
     memset(&m, 0, sizeof(m));
     m.target = "/a\r\n.css>";
-    m.params = apr_array_make(pool, 2, sizeof(h2p_param));
-    prm = apr_array_push(m.params);
-    prm->name = "rel";
-    prm->value = "PRE\r\nLOAD";
-    prm = apr_array_push(m.params);
-    prm->name = "bad name\r\n";
-    prm->value = "x";
+    m.params = prm;
+    m.nparams = 2;
+    prm[0].name = "rel";
+    prm[0].value = "PRE\r\nLOAD";
+    prm[1].name = "bad name\r\n";
+    prm[1].value = "x";
     f = h2p_link_format(pool, &m, NULL, 1);
     CHECK_STR(f, "</a.css>; nopush", "hand-made sanitised");
     CHECK(!strpbrk(f, "\r\n"), "no CR/LF");
@@ -649,6 +651,76 @@ static void test_pipeline(void)
     }
 }
 
+/* The parser's shortcuts: canonical (raw reused by format), abs_path
+ * (resolve gives the target back), target_hash. */
+static void test_shortcuts(void)
+{
+    static const struct {
+        const char *field;
+        int canonical, abs_path;
+    } v[] = {
+        { "</s/1.css>; rel=preload; as=style", 1, 1 },
+        { "</f.woff2>; rel=preload; as=font; crossorigin", 1, 1 },
+        { "</a.css>", 1, 1 },
+        { "</>; rel=preload", 1, 1 },
+        { "</a.css>;rel=preload", 0, 1 },          /* no SP after ';' */
+        { "</a.css> ; rel=preload", 0, 1 },        /* OWS before ';' */
+        { "</a.css>;  rel=preload", 0, 1 },        /* two SP */
+        { "</a.css>; rel = preload", 0, 1 },       /* BWS */
+        { "</a.css>; rel=\"preload\"", 0, 1 },     /* quoted */
+        { "</a.css>; REL=preload", 0, 1 },         /* upper-case name */
+        { "</a.css>; rel=Preload", 0, 1 },         /* rel lower-cased */
+        { "</a.css>; rel=preload; rel=next", 0, 1 }, /* second rel */
+        { "</a.css>; rel=preload; nopush", 0, 1 },   /* nopush moves */
+        { "</a.css>; rel=preload; v=%41", 0, 1 },    /* '%' quoted */
+        { "</a.css>; rel=preload; t*=x", 0, 1 },     /* name dropped */
+        { "</a.css>; rel=preload; as=Style", 1, 1 }, /* as kept as is */
+        { "<a.css>; rel=preload", 1, 0 },            /* relative */
+        { "<//h/a.css>; rel=preload", 1, 0 },
+        { "</a/./b.css>; rel=preload", 1, 0 },
+        { "</a/../b.css>; rel=preload", 1, 0 },
+        { "</a/.b.css>; rel=preload", 1, 0 },        /* "/." anywhere */
+        { "</a%41.css>; rel=preload", 1, 0 },
+        { "</a.css#x>; rel=preload", 1, 0 },
+        { "</a.css?x=/./>; rel=preload", 1, 0 },
+        { "</a.css?v=1>; rel=preload", 1, 1 },
+        { "<https://h/a.css>; rel=preload", 1, 0 },
+        { "<>; rel=preload", 1, 0 },
+    };
+    apr_size_t i;
+
+    for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+        const h2p_link *l = parse_one(v[i].field);
+        const char *path = NULL;
+        h2p_link slow = *l;
+        int n;
+
+        CHECK(l->canonical == v[i].canonical, "[%s] canonical %d",
+              v[i].field, l->canonical);
+        CHECK(l->abs_path == v[i].abs_path, "[%s] abs_path %d", v[i].field,
+              l->abs_path);
+        CHECK(l->target_hash == h2p_hash(l->target), "[%s] hash",
+              v[i].field);
+        if (l->canonical) {
+            CHECK(h2p_link_format(pool, l, NULL, 0) == l->raw,
+                  "[%s] raw reused", v[i].field);
+        }
+        slow.canonical = 0;
+        for (n = 0; n < 4; n++) {
+            const char *t = n & 2 ? "/new/t.css" : NULL;
+
+            CHECK_STR(h2p_link_format(pool, l, t, n & 1),
+                      h2p_link_format(pool, &slow, t, n & 1), v[i].field);
+        }
+        if (l->abs_path) {
+            CHECK(h2p_uri_resolve(pool, "https", "h", "/x/y", l->target,
+                                  &path) == H2P_URI_OK
+                  && path == l->target, "[%s] resolved to itself",
+                  v[i].field);
+        }
+    }
+}
+
 int main(void)
 {
     apr_initialize();
@@ -663,6 +735,7 @@ int main(void)
     test_resolve();
     test_pipeline();
     test_long();
+    test_shortcuts();
 
     apr_pool_destroy(pool);
     apr_terminate();

@@ -10,17 +10,24 @@
 typedef struct {
     h2p_diary *diary;
     int lookups;
+    int locked;          /* lock() calls; never nested, always undone */
 } fake;
 
-static int claim(void *baton, const char *key)
+static h2p_diary *lock(void *baton)
 {
-    return h2p_diary_add(((fake *)baton)->diary,
-                         h2p_diary_key(key, strlen(key)));
+    fake *f = baton;
+
+    CHECK(f->locked % 2 == 0, "lock while locked");
+    f->locked++;
+    return f->diary;
 }
 
-static void release(void *baton, const char *key)
+static void unlock(void *baton)
 {
-    h2p_diary_remove(((fake *)baton)->diary, h2p_diary_key(key, strlen(key)));
+    fake *f = baton;
+
+    CHECK(f->locked % 2 == 1, "unlock while not locked");
+    f->locked++;
 }
 
 /* /missing* is not found, /private* needs credentials, /big* is too
@@ -47,9 +54,9 @@ static void init(apr_pool_t *p, h2p_policy *pol, fake *f, int max)
     pol->request_ok = pol->links_on = 1;
     pol->mode = H2P_MODE_PUSH;
     pol->remaining = max;
-    pol->seen = apr_hash_make(p);
-    pol->claim = claim;
-    pol->release = release;
+    pol->seen = h2p_seen_make(p);
+    pol->lock = lock;
+    pol->unlock = unlock;
     pol->verify = verify;
     pol->baton = f;
 }
@@ -179,7 +186,7 @@ int main(void)
 
     /* no diary, no lookup */
     init(p, &pol, &f, 10);
-    pol.claim = NULL;
+    pol.lock = NULL;
     pol.verify = NULL;
     CHECK_STR(run(p, &pol, "</missing.css>; rel=preload, </r3>; rel=preload",
                   H2P_SRC_LINK, NULL), "promised promised", "unchecked");
@@ -213,6 +220,52 @@ int main(void)
         CHECK_STR(h2p_as_for_type("image/webp", &cors), "image", "image");
         CHECK_STR(h2p_as_for_type("text/html", &cors), NULL, "html");
         CHECK_STR(h2p_as_for_type(NULL, &cors), NULL, "no type");
+    }
+
+    /* the seen set past its first size: 200 paths, each twice, in hint
+     * mode (no diary); and across calls of one response */
+    {
+        const char *field = "", *want = "", *got;
+        int i, hinted = 0, dup = 0;
+
+        init(p, &pol, &f, 1000);
+        pol.mode = H2P_MODE_HINT;
+        pol.verify = NULL;
+        for (i = 0; i < 400; i++) {
+            field = apr_psprintf(p, "%s%s</s/%d.css>; rel=preload", field,
+                                 i ? ", " : "", i % 200);
+            want = apr_pstrcat(p, want, i ? " " : "",
+                               i < 200 ? "hinted" : "duplicate", NULL);
+        }
+        got = run(p, &pol, field, H2P_SRC_LINK, NULL);
+        CHECK(!strcmp(got, want), "400 links: 200 hinted, 200 duplicate: "
+              "%.300s", got);
+        got = run(p, &pol, "</s/7.css>; rel=preload, </s/700.css>; "
+                  "rel=preload", H2P_SRC_LINK, NULL);
+        CHECK_STR(got, "duplicate hinted", "seen across calls");
+        for (i = 0; got[i]; i++) {
+            hinted += !strncmp(got + i, "hinted", 6);
+            dup += !strncmp(got + i, "duplicate", 9);
+        }
+        CHECK(hinted == 1 && dup == 1, "counts");
+    }
+
+    /* the lock is taken at most twice a call, never left held */
+    {
+        init(p, &pol, &f, 10);
+        f.diary = h2p_diary_create(p, 64);
+        f.locked = 0;
+        CHECK_STR(run(p, &pol, "</l1.css>; rel=preload, </l2.css>; "
+                      "rel=preload, </missing.x>; rel=preload", H2P_SRC_LINK,
+                      NULL), "promised promised not-found", "lock run");
+        CHECK(f.locked == 4, "lock/unlock twice: %d", f.locked);
+        CHECK(h2p_diary_count(f.diary) == 2, "2 recorded, the missing one "
+              "not: %u", h2p_diary_count(f.diary));
+        f.locked = 0;
+        init(p, &pol, &f, 10);
+        CHECK_STR(run(p, &pol, "</l1.css>; rel=preload", H2P_SRC_LINK, NULL),
+                  "diary", "lock run again");
+        CHECK(f.locked == 2, "nothing promised: one lock: %d", f.locked);
     }
 
     CHECK_STR(h2p_reason_name(H2P_NREASONS), "unknown", "name range");

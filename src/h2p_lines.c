@@ -1,0 +1,128 @@
+/* Licensed under the Apache License, Version 2.0 */
+/*
+ * Link header lines in and out. Lines are found by walking the tables'
+ * entries (so that a rewrite can change an entry in place), their values
+ * parsed into one array of links, and each link remembers nothing of its
+ * line: a line is a range of that array.
+ */
+#include "h2p_lines.h"
+
+typedef struct {
+    apr_table_t *table;
+    apr_table_entry_t *entry;     /* the Link header as it stands */
+    int first, n;                 /* its link-values in links */
+} h2p_line;
+
+struct h2p_lines {
+    apr_table_t *t1, *t2;
+    apr_array_header_t *links;    /* of h2p_link, every line's in order */
+    h2p_line *line;
+    int nlines;
+};
+
+static int is_link(const apr_table_entry_t *e)
+{
+    const char *k = e->key;
+
+    return k && (k[0] | 0x20) == 'l' && (k[1] | 0x20) == 'i'
+           && (k[2] | 0x20) == 'n' && (k[3] | 0x20) == 'k' && !k[4];
+}
+
+static int count_lines(apr_table_t *t)
+{
+    const apr_array_header_t *a = t ? apr_table_elts(t) : NULL;
+    int i, n = 0;
+
+    for (i = 0; a && i < a->nelts; ++i) {
+        n += is_link(&APR_ARRAY_IDX(a, i, apr_table_entry_t));
+    }
+    return n;
+}
+
+static void collect(apr_pool_t *p, h2p_lines *ls, apr_table_t *t)
+{
+    const apr_array_header_t *a = t ? apr_table_elts(t) : NULL;
+    int i;
+
+    for (i = 0; a && i < a->nelts; ++i) {
+        apr_table_entry_t *e = &APR_ARRAY_IDX(a, i, apr_table_entry_t);
+        h2p_line *line;
+
+        if (!is_link(e)) {
+            continue;
+        }
+        line = &ls->line[ls->nlines++];
+        line->table = t;
+        line->entry = e;
+        line->first = ls->links->nelts;
+        h2p_link_parse(p, e->val, ls->links);
+        line->n = ls->links->nelts - line->first;
+    }
+}
+
+h2p_lines *h2p_lines_collect(apr_pool_t *p, apr_table_t *t1, apr_table_t *t2,
+                             apr_array_header_t *cands)
+{
+    int n = count_lines(t1) + count_lines(t2);
+    h2p_lines *ls;
+
+    if (!n) {
+        return NULL;
+    }
+    ls = apr_palloc(p, sizeof(*ls) + n * sizeof(h2p_line));
+    ls->t1 = t1;
+    ls->t2 = t2;
+    ls->line = (h2p_line *)(ls + 1);
+    ls->nlines = 0;
+    ls->links = apr_array_make(p, n, sizeof(h2p_link));
+    collect(p, ls, t1);
+    collect(p, ls, t2);
+    /* after the last push: the candidates point into the array */
+    h2p_cands_add(cands, ls->links, H2P_SRC_LINK);
+    return ls;
+}
+
+void h2p_lines_emit(apr_pool_t *p, h2p_lines *ls,
+                    const apr_array_header_t *cands)
+{
+    const char **out;
+    int i, j, k = 0, in_place = 1;
+
+    if (!ls) {
+        return;
+    }
+    out = apr_palloc(p, ls->links->nelts * sizeof(*out) + 1);
+    for (i = 0; i < ls->links->nelts; ++i) {
+        const h2p_link *l = &APR_ARRAY_IDX(ls->links, i, h2p_link);
+        const h2p_cand *c = NULL;
+
+        if (k < cands->nelts && APR_ARRAY_IDX(cands, k, h2p_cand).link == l) {
+            c = &APR_ARRAY_IDX(cands, k++, h2p_cand);
+        }
+        out[i] = h2p_link_emit(p, l, c);
+    }
+    for (i = 0; i < ls->nlines && in_place; ++i) {
+        in_place = ls->line[i].n == 1 && out[ls->line[i].first];
+    }
+    if (in_place) {
+        for (i = 0; i < ls->nlines; ++i) {
+            ls->line[i].entry->val = (char *)out[ls->line[i].first];
+        }
+        return;
+    }
+    if (ls->t1) {
+        apr_table_unset(ls->t1, "Link");
+    }
+    if (ls->t2) {
+        apr_table_unset(ls->t2, "Link");
+    }
+    for (i = 0; i < ls->nlines; ++i) {
+        const h2p_line *line = &ls->line[i];
+
+        for (j = line->first; j < line->first + line->n; ++j) {
+            if (out[j]) {
+                apr_table_addn(line->table, "Link", out[j]);
+            }
+        }
+    }
+}
