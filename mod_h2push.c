@@ -1126,7 +1126,7 @@ static void add_static_links(request_rec *r, h2p_req *rq, int at_fixups)
  * malformed dropped) when mod_http2 will read them for pushes; learned. */
 static void decide_response(request_rec *r, h2p_req *rq)
 {
-    apr_array_header_t *cands = apr_array_make(r->pool, 8, sizeof(h2p_cand));
+    apr_array_header_t *cands = apr_array_make(r->pool, 16, sizeof(h2p_cand));
     h2p_lines *lines;
     int at_fixups = rq->static_done;
 

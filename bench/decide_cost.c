@@ -108,7 +108,7 @@ static void diary_unlock(void *baton)
 static int one_response(apr_pool_t *p, conn_t *conn, apr_table_t *headers_out,
                         apr_table_t *err_headers_out, apr_table_t *env)
 {
-    apr_array_header_t *cands = apr_array_make(p, 8, sizeof(h2p_cand));
+    apr_array_header_t *cands = apr_array_make(p, 16, sizeof(h2p_cand));
     h2p_lines *lines;
     h2p_policy pol;
     req_t rq;

@@ -16,8 +16,7 @@ typedef struct {
 struct h2p_lines {
     apr_table_t *t1, *t2;
     apr_array_header_t *links;    /* of h2p_link, every line's in order */
-    h2p_line *line;
-    int nlines;
+    apr_array_header_t *lines;    /* of h2p_line */
 };
 
 static int is_link(const apr_table_entry_t *e)
@@ -28,18 +27,7 @@ static int is_link(const apr_table_entry_t *e)
            && (k[2] | 0x20) == 'n' && (k[3] | 0x20) == 'k' && !k[4];
 }
 
-static int count_lines(apr_table_t *t)
-{
-    const apr_array_header_t *a = t ? apr_table_elts(t) : NULL;
-    int i, n = 0;
-
-    for (i = 0; a && i < a->nelts; ++i) {
-        n += is_link(&APR_ARRAY_IDX(a, i, apr_table_entry_t));
-    }
-    return n;
-}
-
-static void collect(apr_pool_t *p, h2p_lines *ls, apr_table_t *t)
+static void collect(apr_pool_t *p, h2p_lines **ls, apr_table_t *t)
 {
     const apr_array_header_t *a = t ? apr_table_elts(t) : NULL;
     int i;
@@ -51,34 +39,33 @@ static void collect(apr_pool_t *p, h2p_lines *ls, apr_table_t *t)
         if (!is_link(e)) {
             continue;
         }
-        line = &ls->line[ls->nlines++];
+        if (!*ls) {
+            *ls = apr_palloc(p, sizeof(**ls));
+            (*ls)->links = apr_array_make(p, 16, sizeof(h2p_link));
+            (*ls)->lines = apr_array_make(p, 8, sizeof(h2p_line));
+        }
+        line = apr_array_push((*ls)->lines);
         line->table = t;
         line->entry = e;
-        line->first = ls->links->nelts;
-        h2p_link_parse(p, e->val, ls->links);
-        line->n = ls->links->nelts - line->first;
+        line->first = (*ls)->links->nelts;
+        h2p_link_parse(p, e->val, (*ls)->links);
+        line->n = (*ls)->links->nelts - line->first;
     }
 }
 
 h2p_lines *h2p_lines_collect(apr_pool_t *p, apr_table_t *t1, apr_table_t *t2,
                              apr_array_header_t *cands)
 {
-    int n = count_lines(t1) + count_lines(t2);
-    h2p_lines *ls;
+    h2p_lines *ls = NULL;
 
-    if (!n) {
-        return NULL;
+    collect(p, &ls, t1);
+    collect(p, &ls, t2);
+    if (ls) {
+        ls->t1 = t1;
+        ls->t2 = t2;
+        /* after the last push: the candidates point into the array */
+        h2p_cands_add(cands, ls->links, H2P_SRC_LINK);
     }
-    ls = apr_palloc(p, sizeof(*ls) + n * sizeof(h2p_line));
-    ls->t1 = t1;
-    ls->t2 = t2;
-    ls->line = (h2p_line *)(ls + 1);
-    ls->nlines = 0;
-    ls->links = apr_array_make(p, n, sizeof(h2p_link));
-    collect(p, ls, t1);
-    collect(p, ls, t2);
-    /* after the last push: the candidates point into the array */
-    h2p_cands_add(cands, ls->links, H2P_SRC_LINK);
     return ls;
 }
 
@@ -86,6 +73,7 @@ void h2p_lines_emit(apr_pool_t *p, h2p_lines *ls,
                     const apr_array_header_t *cands)
 {
     const char **out;
+    const h2p_line *line;
     int i, j, k = 0, in_place = 1;
 
     if (!ls) {
@@ -101,12 +89,13 @@ void h2p_lines_emit(apr_pool_t *p, h2p_lines *ls,
         }
         out[i] = h2p_link_emit(p, l, c);
     }
-    for (i = 0; i < ls->nlines && in_place; ++i) {
-        in_place = ls->line[i].n == 1 && out[ls->line[i].first];
+    line = (h2p_line *)ls->lines->elts;
+    for (i = 0; i < ls->lines->nelts && in_place; ++i) {
+        in_place = line[i].n == 1 && out[line[i].first];
     }
     if (in_place) {
-        for (i = 0; i < ls->nlines; ++i) {
-            ls->line[i].entry->val = (char *)out[ls->line[i].first];
+        for (i = 0; i < ls->lines->nelts; ++i) {
+            line[i].entry->val = (char *)out[line[i].first];
         }
         return;
     }
@@ -116,12 +105,10 @@ void h2p_lines_emit(apr_pool_t *p, h2p_lines *ls,
     if (ls->t2) {
         apr_table_unset(ls->t2, "Link");
     }
-    for (i = 0; i < ls->nlines; ++i) {
-        const h2p_line *line = &ls->line[i];
-
-        for (j = line->first; j < line->first + line->n; ++j) {
+    for (i = 0; i < ls->lines->nelts; ++i) {
+        for (j = line[i].first; j < line[i].first + line[i].n; ++j) {
             if (out[j]) {
-                apr_table_addn(line->table, "Link", out[j]);
+                apr_table_addn(line[i].table, "Link", out[j]);
             }
         }
     }

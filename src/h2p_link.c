@@ -18,23 +18,35 @@
 #define LC(c)       (((c) >= 'A' && (c) <= 'Z') ? (c) + 32 : (c))
 
 /* Character classes, one table lookup each */
-#define C_TCHAR  0x01   /* RFC 7230 tchar */
-#define C_TARGET 0x02   /* allowed between "<" and ">": VCHAR but < > " */
-#define C_H2NAME 0x04   /* tchar mod_http2 reads in a name: not % ' * */
-#define C_H2TOK  0x08   /* tchar mod_http2 reads in a token: not % */
-#define C_PLAIN  0x10   /* VCHAR a resolved path keeps as it is: not \ % # */
-#define C_UPPER  0x20   /* A-Z */
-#define C_OWS    0x40   /* SP, HTAB */
+#define C_TCHAR  0x001  /* RFC 7230 tchar */
+#define C_TARGET 0x002  /* allowed between "<" and ">": VCHAR but < > " */
+#define C_H2NAME 0x004  /* tchar mod_http2 reads in a name: not % ' * */
+#define C_H2TOK  0x008  /* tchar mod_http2 reads in a token: not % */
+#define C_PLAIN  0x010  /* VCHAR a resolved path keeps as it is: not \ % # */
+#define C_UPPER  0x020  /* A-Z */
+#define C_OWS    0x040  /* SP, HTAB */
+/* the common case, where the parser need not look closer */
+#define C_TFAST  0x080  /* C_TARGET and C_PLAIN but '.' */
+#define C_NFAST  0x100  /* C_H2NAME but A-Z: a name format writes as is */
+#define C_VFAST  0x200  /* C_H2TOK but A-Z: a token format writes as is */
 
-static const unsigned char cls[256] = {
-     0,  0,  0,  0,  0,  0,  0,  0,  0, 64,  0,  0,  0,  0,  0,  0,
-     0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
-    64, 31, 16, 15, 31,  3, 31, 27, 18, 18, 27, 31, 18, 31, 31, 18,
-    31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 18, 18, 16, 18, 16, 18,
-    18, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63,
-    63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 18,  2, 18, 31, 31,
-    31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31,
-    31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 18, 31, 18, 31,  0
+static const unsigned short cls[256] = {
+    0x000, 0x000, 0x000, 0x000, 0x000, 0x000, 0x000, 0x000,
+    0x000, 0x040, 0x000, 0x000, 0x000, 0x000, 0x000, 0x000,
+    0x000, 0x000, 0x000, 0x000, 0x000, 0x000, 0x000, 0x000,
+    0x000, 0x000, 0x000, 0x000, 0x000, 0x000, 0x000, 0x000,
+    0x040, 0x39f, 0x010, 0x30f, 0x39f, 0x003, 0x39f, 0x29b,
+    0x092, 0x092, 0x29b, 0x39f, 0x092, 0x39f, 0x31f, 0x092,
+    0x39f, 0x39f, 0x39f, 0x39f, 0x39f, 0x39f, 0x39f, 0x39f,
+    0x39f, 0x39f, 0x092, 0x092, 0x010, 0x092, 0x010, 0x092,
+    0x092, 0x0bf, 0x0bf, 0x0bf, 0x0bf, 0x0bf, 0x0bf, 0x0bf,
+    0x0bf, 0x0bf, 0x0bf, 0x0bf, 0x0bf, 0x0bf, 0x0bf, 0x0bf,
+    0x0bf, 0x0bf, 0x0bf, 0x0bf, 0x0bf, 0x0bf, 0x0bf, 0x0bf,
+    0x0bf, 0x0bf, 0x0bf, 0x092, 0x002, 0x092, 0x39f, 0x39f,
+    0x39f, 0x39f, 0x39f, 0x39f, 0x39f, 0x39f, 0x39f, 0x39f,
+    0x39f, 0x39f, 0x39f, 0x39f, 0x39f, 0x39f, 0x39f, 0x39f,
+    0x39f, 0x39f, 0x39f, 0x39f, 0x39f, 0x39f, 0x39f, 0x39f,
+    0x39f, 0x39f, 0x39f, 0x092, 0x39f, 0x092, 0x39f, 0x000
     /* 0x80-0xff: none */
 };
 
@@ -175,7 +187,7 @@ static void note_param(h2p_link *l, const h2p_param *prm, apr_size_t n,
  * return value the intersection of their classes (0 when none). */
 static unsigned scan_token(const char *s, const char **end, unsigned *any)
 {
-    unsigned k, all = 0xff, or = 0;
+    unsigned k, all = ~0u, or = 0;
 
     for (; (k = cls[(unsigned char)*s]) & C_TCHAR; s++) {
         all &= k;
@@ -190,96 +202,124 @@ static unsigned scan_token(const char *s, const char **end, unsigned *any)
  * Parse one link-value at *ps (no leading OWS). On success, *ps points at
  * the ',' or NUL ending it and 1 is returned; 0 when malformed. Notes on
  * the way whether h2p_link_format() would write it back byte for byte.
+ * Each loop first runs over the characters of the usual case (C_*FAST)
+ * and looks closer only where one of them ends it.
  */
 static int parse_value(h2p_parser *ps, const char **s_, h2p_link *l)
 {
     const char *s = *s_, *t;
-    int seen_rel = 0, canon = 1;
-
     apr_uint64_t h = H2P_HASH_START;
     unsigned plain = C_PLAIN, dots = 0, c, k;
+    int seen_rel = 0, canon = 1;
 
     if (*s != '<') {
         return 0;
     }
     /* the target: checked, hashed, and seen whether it is a path that
      * h2p_uri_resolve() would give back as it is */
-    for (t = ++s; (c = (unsigned char)*s) != '>'; s++) {
-        if (!((k = cls[c]) & C_TARGET)) {
+    for (t = ++s;; s++) {
+        while ((k = cls[c = (unsigned char)*s]) & C_TFAST) {
+            h = (h ^ c) * H2P_HASH_PRIME;
+            s++;
+        }
+        if (c == '>') {
+            break;
+        }
+        if (!(k & C_TARGET)) {
             return 0;
         }
         plain &= k;
-        if (c == '.' && s[-1] == '/') {
-            dots = 1;
-        }
+        dots |= c == '.' && s[-1] == '/';
         h = (h ^ c) * H2P_HASH_PRIME;
     }
     l->target_hash = h;
-    l->abs_path = s - t >= 1 && t[0] == '/' && (s - t == 1 || t[1] != '/')
+    l->abs_path = s > t && t[0] == '/' && (s == t + 1 || t[1] != '/')
                   && plain && !dots;
     l->target = OUT(ps, t);
+    l->target_len = s - t;
     *OUT(ps, s) = '\0';
     l->params = ps->prm;
     s++;
 
     for (;;) {
-        const char *semi = skip_ows(s);
         apr_size_t n, vn = 0;
-        unsigned all, any, vany = 0;
+        unsigned any = 0;
         h2p_param *prm;
         char *name;
 
-        if (!*semi || *semi == ',') {
-            s = semi;
-            break;
+        /* "; " and a name, or the end, or anything else */
+        if (s[0] == ';' && s[1] == ' ' && IS(s[2], C_TCHAR)) {
+            t = s + 2;
         }
-        if (*semi != ';') {
-            return 0;
+        else {
+            const char *semi = skip_ows(s);
+
+            if (!*semi || *semi == ',') {
+                s = semi;
+                break;
+            }
+            if (*semi != ';') {
+                return 0;
+            }
+            t = skip_ows(semi + 1);
+            canon = 0;
         }
-        t = skip_ows(semi + 1);
-        /* exactly "; " before the name */
-        canon &= semi == s && semi[1] == ' ' && t == semi + 2;
-        all = scan_token(t, &s, &any);
-        if (!all) {
+        for (s = t; IS(*s, C_NFAST); s++)
+            ;
+        if (IS(*s, C_TCHAR)) {          /* A-Z, or what format drops */
+            apr_size_t i;
+
+            scan_token(t, &s, &any);
+            for (name = OUT(ps, t), i = 0; i < (apr_size_t)(s - t); i++) {
+                name[i] = (char)LC((unsigned char)name[i]);
+            }
+            canon = 0;
+        }
+        if (s == t) {
             return 0;
         }
         n = s - t;
         name = OUT(ps, t);
         name[n] = '\0';
-        if (any & C_UPPER) {
-            apr_size_t i;
-
-            for (i = 0; i < n; i++) {
-                name[i] = (char)LC((unsigned char)name[i]);
-            }
-            canon = 0;
-        }
-        canon &= (all & C_H2NAME) != 0;
         prm = ps->prm++;
         prm->name = name;
         prm->value = NULL;
-        t = skip_ows(s);
-        if (*t == '=') {
-            canon &= t == s && !IS_OWS(t[1]);   /* no BWS around '=' */
-            s = skip_ows(t + 1);
-            if (*s == '"') {
+        if (*s != '=') {
+            t = skip_ows(s);
+            if (*t == '=') {
                 canon = 0;
+                s = t;
+            }
+        }
+        any = 0;
+        if (*s == '=') {
+            t = s + 1;
+            if (IS_OWS(*t)) {
+                t = skip_ows(t);
+                canon = 0;
+            }
+            if (*t == '"') {
+                canon = 0;
+                s = t;
                 if (!parse_quoted(ps, &s, &prm->value)) {
                     return 0;
                 }
             }
             else {
-                all = scan_token(t = s, &s, &vany);
-                if (!all) {
+                for (s = t; IS(*s, C_VFAST); s++)
+                    ;
+                if (IS(*s, C_TCHAR)) {      /* A-Z or '%' */
+                    canon &= (scan_token(t, &s, &any) & C_H2TOK) != 0;
+                }
+                if (s == t) {
                     return 0;
                 }
-                canon &= (all & C_H2TOK) != 0;
                 vn = s - t;
                 prm->value = OUT(ps, t);
                 *OUT(ps, s) = '\0';
             }
         }
-        note_param(l, prm, n, vn, vany & C_UPPER, &seen_rel, &canon);
+        note_param(l, prm, n, vn, any & C_UPPER, &seen_rel, &canon);
     }
     l->nparams = (int)(ps->prm - l->params);
     l->canonical = canon;
@@ -319,7 +359,7 @@ static const char *resync(const char *s)
 int h2p_link_parse(apr_pool_t *p, const char *field, apr_array_header_t *out)
 {
     const char *s = field, *start, *end, *semi;
-    char *raw;
+    char *raw = NULL;
     apr_size_t len, nsemi = 0;
     h2p_parser ps;
     h2p_link *l;
@@ -329,7 +369,7 @@ int h2p_link_parse(apr_pool_t *p, const char *field, apr_array_header_t *out)
         return 0;
     }
     /* one block: a param slot for each ';' (or, for a short field, for
-     * as many as could fit: one a ";x"), the work copy, the raw copy */
+     * as many as could fit: one a ";x"), then the work copy */
     len = strlen(field);
     if (len <= 128) {
         nsemi = len / 2 + 1;
@@ -341,14 +381,12 @@ int h2p_link_parse(apr_pool_t *p, const char *field, apr_array_header_t *out)
         }
     }
     ps.in = field;
-    ps.prm = apr_palloc(p, nsemi * sizeof(h2p_param) + 2 * (len + 1));
+    ps.prm = apr_palloc(p, nsemi * sizeof(h2p_param) + len + 1);
     ps.out = (char *)(ps.prm + nsemi);
-    raw = ps.out + len + 1;
     memcpy(ps.out, field, len + 1);
-    memcpy(raw, field, len + 1);
 
     for (;;) {
-        while (IS_OWS(*s) || *s == ',') {
+        while (IS(*s, C_OWS) || *s == ',') {
             s++;
         }
         if (!*s) {
@@ -363,10 +401,20 @@ int h2p_link_parse(apr_pool_t *p, const char *field, apr_array_header_t *out)
             nbad++;
             s = resync(start);
         }
-        for (end = s; end > start && IS_OWS(end[-1]); end--)
+        for (end = s; end > start && IS(end[-1], C_OWS); end--)
             ;
-        raw[end - field] = '\0';
-        l->raw = raw + (start - field);
+        /* raw: in the field itself when it ends there, else in a copy */
+        if (*end) {
+            if (!raw) {
+                raw = apr_pmemdup(p, field, len + 1);
+            }
+            raw[end - field] = '\0';
+            l->raw = raw + (start - field);
+        }
+        else {
+            l->raw = start;
+        }
+        l->raw_len = end - start;
     }
     return nbad;
 }
@@ -422,10 +470,10 @@ static int is_plain_value(const char *s)
 /* A link-value as received that format would write unchanged: the text
  * after "<target>" of the raw, behind a new target and/or "; nopush". */
 static const char *format_canonical(apr_pool_t *p, const h2p_link *l,
-                                    const char *target, int add_nopush)
+                                    const char *target, apr_size_t tl,
+                                    int add_nopush)
 {
-    const char *rest = l->raw + strlen(l->target) + 2;
-    apr_size_t tl = strlen(target), rl = strlen(rest);
+    apr_size_t skip = l->target_len + 2, rl = l->raw_len - skip;
     char *buf = apr_palloc(p, tl + rl + sizeof("<>; nopush")), *d = buf;
 
     *d++ = '<';
@@ -436,7 +484,8 @@ static const char *format_canonical(apr_pool_t *p, const h2p_link *l,
         memcpy(d, "; nopush", 8);
         d += 8;
     }
-    memcpy(d, rest, rl + 1);
+    memcpy(d, l->raw + skip, rl);
+    d[rl] = '\0';
     return buf;
 }
 
@@ -458,10 +507,13 @@ const char *h2p_link_format(apr_pool_t *p, const h2p_link *l,
     }
     if (l->canonical) {
         if (!target || target == l->target || !strcmp(target, l->target)) {
-            return add_nopush ? format_canonical(p, l, l->target, 1) : l->raw;
+            return add_nopush ? format_canonical(p, l, l->target,
+                                                 l->target_len, 1)
+                              : l->raw;
         }
         if (all_of(target, C_TARGET)) {
-            return format_canonical(p, l, target, add_nopush);
+            return format_canonical(p, l, target, strlen(target),
+                                    add_nopush);
         }
     }
     if (!target) {

@@ -20,13 +20,16 @@ typedef struct {
     const char *value;  /**< unescaped value; NULL when there was no "=" */
 } h2p_param;
 
-/** One link-value. Every string lives in the pool given to
- *  h2p_link_parse(): the field value is copied once, and the pieces are
- *  NUL-terminated in that copy. */
+/** One link-value. Its strings live in the pool given to h2p_link_parse()
+ *  (the field value is copied once, and the pieces are NUL-terminated in
+ *  that copy) or, for raw, in the field value itself: it must live as
+ *  long as the links. */
 typedef struct {
     const char *raw;          /**< the link-value as received, OWS trimmed */
+    apr_size_t raw_len;
     const char *target;       /**< the URI-Reference between < and >;
                                    NULL when bad */
+    apr_size_t target_len;
     const h2p_param *params;  /**< nparams of them; NULL when bad */
     int nparams;
     int bad;                  /**< 1: malformed; only raw is meaningful */

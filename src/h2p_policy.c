@@ -148,7 +148,7 @@ h2p_seen *h2p_seen_make(apr_pool_t *p)
     h2p_seen *st = apr_palloc(p, sizeof(*st));
 
     st->pool = p;
-    st->mask = 15;
+    st->mask = 31;
     st->count = 0;
     st->slot = apr_pcalloc(p, (st->mask + 1) * sizeof(apr_uint64_t));
     return st;

@@ -319,7 +319,9 @@ static void check_shortcuts(apr_pool_t *p, const h2p_link *l)
     const char *path;
     int i, n;
 
-    if (l->target_hash != h2p_hash(l->target)) {
+    if (l->target_hash != h2p_hash(l->target)
+        || l->target_len != strlen(l->target)
+        || l->raw_len != strlen(l->raw)) {
         abort();
     }
     if (l->canonical) {
