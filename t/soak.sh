@@ -375,30 +375,26 @@ check_h2load() {    # file, expected total -> sets RPS
 
 note "apache2 pid $(cat "$run/httpd.pid"), $(nprocs) processes, RSS $(rss_total) kB at start; port $PORT (backend: pid $(cat "$run/backend.pid"), port $BPORT, not counted)"
 t0=$(date +%s)
-timeout $LIMIT h2load -n "$WARM" -c "$CONNS" -m "$STREAMS" $URLS > "$run/logs/h2load-1.out" 2>&1 \
-    || { tail -20 "$run/logs/h2load-1.out"; fail "h2load (warm-up) failed or took over $LIMIT s"; }
-check_h2load "$run/logs/h2load-1.out" "$WARM"
-sleep 2
-RSS1=$(rss_total); N1=$(nprocs)
+# one h2load pass: requests, log number, what it is; within what is left
+# of SOAK_TIME_LIMIT; sets RPS, then RSS after the pass
+h2load_pass() {
+    left=$((LIMIT - ($(date +%s) - t0)))
+    [ $left -gt 10 ] || fail "no time left for the $3 (SOAK_TIME_LIMIT=$LIMIT)"
+    timeout $left h2load -n "$1" -c "$CONNS" -m "$STREAMS" $URLS > "$run/logs/h2load-$2.out" 2>&1 \
+        || { tail -20 "$run/logs/h2load-$2.out"; fail "h2load ($3) failed or took over $left s"; }
+    check_h2load "$run/logs/h2load-$2.out" "$1"
+    sleep 2
+    RSS=$(rss_total)
+}
+h2load_pass "$WARM" 1 warm-up
+RSS1=$RSS; N1=$(nprocs)
 note "after $WARM requests: RSS $RSS1 kB in $N1 processes"
-
-left=$((LIMIT - ($(date +%s) - t0)))
-[ $left -gt 10 ] || fail "no time left for the second phase (SOAK_TIME_LIMIT=$LIMIT)"
-timeout $left h2load -n "$SETTLE" -c "$CONNS" -m "$STREAMS" $URLS > "$run/logs/h2load-2.out" 2>&1 \
-    || { tail -20 "$run/logs/h2load-2.out"; fail "h2load (second phase) failed or took over $left s"; }
-check_h2load "$run/logs/h2load-2.out" "$SETTLE"
-sleep 2
-RSSS=$(rss_total)
+h2load_pass "$SETTLE" 2 "second phase"
+RSSS=$RSS
 note "after $((WARM + SETTLE)) requests: RSS $RSSS kB"
-
-left=$((LIMIT - ($(date +%s) - t0)))
-[ $left -gt 10 ] || fail "no time left for the main phase (SOAK_TIME_LIMIT=$LIMIT)"
-timeout $left h2load -n "$REST" -c "$CONNS" -m "$STREAMS" $URLS > "$run/logs/h2load-3.out" 2>&1 \
-    || { tail -20 "$run/logs/h2load-3.out"; fail "h2load (main) failed or took over $left s"; }
-check_h2load "$run/logs/h2load-3.out" "$REST"
+h2load_pass "$REST" 3 "main phase"
 RPS2=$RPS
-sleep 2
-RSS2=$(rss_total); N2=$(nprocs)
+RSS2=$RSS; N2=$(nprocs)
 note "after $TOTAL requests: RSS $RSS2 kB in $N2 processes"
 t1=$(date +%s)
 
