@@ -12,7 +12,6 @@
 #include "h2p_link.h"
 
 /* ASCII-only classes, immune to the locale; c is an unsigned char */
-#define IS_OWS(c)   ((c) == ' ' || (c) == '\t')
 #define IS_ALPHA(c) (((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z'))
 #define IS_DIGIT(c) ((c) >= '0' && (c) <= '9')
 #define LC(c)       (((c) >= 'A' && (c) <= 'Z') ? (c) + 32 : (c))
@@ -51,10 +50,11 @@ static const unsigned short cls[256] = {
 };
 
 #define IS(c, k) (cls[(unsigned char)(c)] & (k))
+#define IS_OWS(c) IS(c, C_OWS)
 
 static const char *skip_ows(const char *s)
 {
-    while (IS(*s, C_OWS)) {
+    while (IS_OWS(*s)) {
         s++;
     }
     return s;
@@ -386,7 +386,7 @@ int h2p_link_parse(apr_pool_t *p, const char *field, apr_array_header_t *out)
     memcpy(ps.out, field, len + 1);
 
     for (;;) {
-        while (IS(*s, C_OWS) || *s == ',') {
+        while (IS_OWS(*s) || *s == ',') {
             s++;
         }
         if (!*s) {
@@ -401,7 +401,7 @@ int h2p_link_parse(apr_pool_t *p, const char *field, apr_array_header_t *out)
             nbad++;
             s = resync(start);
         }
-        for (end = s; end > start && IS(end[-1], C_OWS); end--)
+        for (end = s; end > start && IS_OWS(end[-1]); end--)
             ;
         /* raw: in the field itself when it ends there, else in a copy */
         if (*end) {
