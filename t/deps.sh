@@ -9,7 +9,8 @@ PKGS="apache2 apache2-dev libapache2-mod-perl2 nghttp2-client python3-h2
 # t/asan.sh: gcc's ASan and UBSan runtimes (gcc pulls them in already;
 # named so the dependency is explicit).  h2load (t/soak.sh) comes with
 # nghttp2-client, readelf/nm (t/asan.sh) with binutils (gcc's dependency).
-PKGS="$PKGS libasan8 libubsan1 binutils $*"
+# libjemalloc2: t/soak.sh runs apache2 on it (see there why).
+PKGS="$PKGS libasan8 libubsan1 binutils libjemalloc2 $*"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" \
