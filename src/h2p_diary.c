@@ -61,17 +61,6 @@ static apr_uint64_t mix(apr_uint64_t h)
     return h;
 }
 
-apr_uint64_t h2p_diary_key(const char *s, apr_size_t len)
-{
-    apr_uint64_t h = APR_UINT64_C(0xcbf29ce484222325);      /* FNV-1a */
-    apr_size_t i;
-
-    for (i = 0; i < len; i++) {
-        h = (h ^ (unsigned char)s[i]) * APR_UINT64_C(0x100000001b3);
-    }
-    return mix(h);
-}
-
 apr_uint64_t h2p_diary_key_pair(apr_uint64_t a, apr_uint64_t b)
 {
     return mix(a * APR_UINT64_C(0x9e3779b97f4a7c15) + b);

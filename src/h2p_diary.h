@@ -17,9 +17,6 @@
 
 typedef struct h2p_diary h2p_diary;
 
-/** 64-bit key of a string (e.g. "https://host:port/path"). */
-apr_uint64_t h2p_diary_key(const char *s, apr_size_t len);
-
 /** The key of a pair of 64-bit hashes (an origin's and a path's, say):
  *  for one a, distinct b give distinct keys. */
 apr_uint64_t h2p_diary_key_pair(apr_uint64_t a, apr_uint64_t b);
