@@ -1177,7 +1177,7 @@ typedef struct {
 static int html_scannable(request_rec *r, const h2p_dir_conf *dc)
 {
     return H2P_OR_DEFAULT(dc->from_html, 0) == 1 && !r->main
-           && !r->header_only && r->status >= 200 && r->status < 300
+           && r->status >= 200 && r->status < 300
            && r->content_type
            && !strncasecmp(r->content_type, "text/html", 9)
            && !r->content_encoding

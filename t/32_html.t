@@ -56,6 +56,16 @@ sub file_sha { sha256_file(htdocs_file($_[0])) }
         or diag explain $d;
 }
 
+# HEAD, HTTP/1.1 and h2: the same Link headers as GET (the handler still
+# produces the body; the scan reads it before httpd drops it), no body
+for my $http ('1.1', '2') {
+    my $r = curl_v(vhost => $V, path => $page, http => $http, method => 'HEAD');
+    is($r->{status}, 200, "HEAD HTTP/$http: 200");
+    is_deeply([link_lines($r->{final})], \@found, "HEAD HTTP/$http: the Link headers of GET")
+        or diag explain [link_lines($r->{final})];
+    unlike($r->{body}, qr/<head|<link/i, "HEAD HTTP/$http: no body (curl -I: headers only)");
+}
+
 # h2 without push: the same links; push client: PUSH_PROMISEs for the
 # same-origin preloads (the relative one resolved), not for the others
 {
