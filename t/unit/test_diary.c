@@ -7,6 +7,7 @@
 #include <apr_strings.h>
 
 #include "h2p_diary.h"
+#include "h2p_link.h"
 #include "unit.h"
 
 static apr_pool_t *pool;
@@ -386,10 +387,23 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* sorts keys; the number of keys equal to the one before */
+static int count_dups(apr_uint64_t *keys, int n)
+{
+    int i, dups = 0;
+
+    qsort(keys, n, sizeof(*keys), cmp_u64);
+    for (i = 1; i < n; i++) {
+        dups += keys[i] == keys[i - 1];
+    }
+    return dups;
+}
+
 static void test_key(void)
 {
     apr_uint64_t *keys = apr_palloc(pool, 10000 * sizeof(*keys));
-    int i, dups = 0;
+    apr_uint64_t origin;
+    int i, dups;
 
     CHECK(h2p_diary_key_pair(7, 9) == h2p_diary_key_pair(7, 9),
           "same pair, same key");
@@ -398,15 +412,22 @@ static void test_key(void)
           == APR_UINT64_C(0x693599d53deef310), "pinned value %016llx",
           (unsigned long long)h2p_diary_key_pair(APR_UINT64_C(0x1234), 1));
 
+    /* the key as h2p_policy makes it: pair(origin, h2p_hash(path)) for
+     * 10000 paths of one origin, all distinct */
+    origin = h2p_diary_key_pair(h2p_hash("https"), h2p_hash("h:443"));
+    for (i = 0; i < 10000; i++) {
+        keys[i] = h2p_diary_key_pair(origin, h2p_hash(
+                      apr_psprintf(pool, "/path/%d", i)));
+    }
+    dups = count_dups(keys, 10000);
+    CHECK(dups == 0, "%d equal keys among 10000 paths", dups);
+
     /* pairs: one origin, 10000 paths; and the order of the pair counts */
     for (i = 0; i < 10000; i++) {
         keys[i] = h2p_diary_key_pair(APR_UINT64_C(0x1234),
                                      (apr_uint64_t)i * 7919);
     }
-    qsort(keys, 10000, sizeof(*keys), cmp_u64);
-    for (dups = 0, i = 1; i < 10000; i++) {
-        dups += keys[i] == keys[i - 1];
-    }
+    dups = count_dups(keys, 10000);
     CHECK(dups == 0, "%d equal pair keys among 10000 paths", dups);
     CHECK(h2p_diary_key_pair(1, 2) != h2p_diary_key_pair(2, 1),
           "pair is ordered");
