@@ -36,6 +36,7 @@
 #include "http_config.h"
 #include "http_core.h"
 #include "http_log.h"
+#include "http_main.h"
 #include "http_protocol.h"
 #include "http_request.h"
 #include "http_connection.h"
@@ -45,12 +46,14 @@
 #include "ap_socache.h"
 #include "ap_provider.h"
 #include "util_mutex.h"
+#include "mod_ssl.h"
 
 #include "h2p_link.h"
 #include "h2p_diary.h"
 #include "h2p_policy.h"
 #include "h2p_lines.h"
 #include "h2p_html.h"
+#include "h2p_learn.h"
 
 module AP_MODULE_DECLARE_DATA h2push_module;
 
@@ -60,7 +63,8 @@ module AP_MODULE_DECLARE_DATA h2push_module;
 #define H2P_DEFAULT_DIARY      256
 #define H2P_DEFAULT_SCAN_MAX   (32 * 1024)
 #define H2P_DEFAULT_LEARN_TTL  86400
-#define H2P_LEARN_MAX_VALUE    8192      /* bytes of links per learned URL */
+#define H2P_DEFAULT_LEARN_MAX  10000     /* H2PushLearnMaxEntries */
+#define H2P_LEARN_ENTRY_BYTES  800       /* default shmcb bytes an entry */
 #define H2P_LEARN_MUTEX        "h2push-learn"
 #define H2P_HTML_FILTER_NAME   "H2PUSH_HTML"
 #define H2P_FILTER_NAME        "H2PUSH"
@@ -82,17 +86,33 @@ typedef struct {
     int early_hints;               /* H2PushEarlyHints: -1 unset, EH_* */
     int from_html;                 /* H2PushFromHTML, -1 unset */
     apr_off_t scan_max;            /* H2PushHTMLScanMax, -1 unset */
+    int learn_scope;               /* H2PushLearnScope, -1 unset */
+    const char *scope;             /* the section it was set in */
 } h2p_dir_conf;
 
 enum { EH_OFF = 0, EH_H2, EH_ON };
 
+/* A learned-hints store: one socache instance, shared by the servers that
+ * name the same provider and arguments. */
+typedef struct {
+    const char *spec;              /* "provider[:args]" as configured */
+    const ap_socache_provider_t *provider;
+    ap_socache_instance_t *cache;
+    apr_uint64_t generation;       /* retained ones: last used by */
+} h2p_store;
+
 typedef struct {
     int diary_entries;             /* H2PushDiaryEntries, -1 unset */
     int learn;                     /* H2PushLearn, -1 unset */
+    const char *learn_spec;        /* its provider[:args], NULL: default */
     const ap_socache_provider_t *learn_provider;
-    ap_socache_instance_t *learn_cache;
     int learn_query;               /* H2PushLearnQuery, -1 unset */
     apr_interval_time_t learn_ttl; /* H2PushLearnTTL, -1 unset */
+    int learn_max;                 /* H2PushLearnMaxEntries, -1 unset */
+    apr_array_header_t *ignore_cookies; /* H2PushLearnIgnoreCookies */
+    /* set up by learn_init() for each server that learns */
+    h2p_store *store;
+    h2p_diary *index;              /* ids this server stored, in shm: LRU */
 } h2p_srv_conf;
 
 #define H2P_CHOOSE(add, base, unset) ((add) != (unset) ? (add) : (base))
@@ -105,6 +125,7 @@ static void *create_dir_conf(apr_pool_t *p, char *dir)
     (void)dir;
     dc->resources = apr_array_make(p, 2, sizeof(h2p_link));
     dc->links = dc->max = dc->verify = dc->early_hints = dc->from_html = -1;
+    dc->learn_scope = -1;
     dc->max_size = dc->scan_max = -1;
     return dc;
 }
@@ -127,6 +148,8 @@ static void *merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     dc->early_hints = H2P_CHOOSE(add->early_hints, base->early_hints, -1);
     dc->from_html = H2P_CHOOSE(add->from_html, base->from_html, -1);
     dc->scan_max = H2P_CHOOSE(add->scan_max, base->scan_max, -1);
+    dc->learn_scope = H2P_CHOOSE(add->learn_scope, base->learn_scope, -1);
+    dc->scope = add->learn_scope != -1 ? add->scope : base->scope;
     return dc;
 }
 
@@ -135,7 +158,7 @@ static void *create_srv_conf(apr_pool_t *p, server_rec *s)
     h2p_srv_conf *sc = apr_pcalloc(p, sizeof(*sc));
 
     (void)s;
-    sc->diary_entries = sc->learn = sc->learn_query = -1;
+    sc->diary_entries = sc->learn = sc->learn_query = sc->learn_max = -1;
     sc->learn_ttl = -1;
     return sc;
 }
@@ -150,9 +173,12 @@ static void *merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     sc->learn = H2P_CHOOSE(add->learn, base->learn, -1);
     sc->learn_provider = add->learn != -1 ? add->learn_provider
                                           : base->learn_provider;
-    sc->learn_cache = add->learn != -1 ? add->learn_cache : base->learn_cache;
+    sc->learn_spec = add->learn != -1 ? add->learn_spec : base->learn_spec;
     sc->learn_query = H2P_CHOOSE(add->learn_query, base->learn_query, -1);
     sc->learn_ttl = H2P_CHOOSE(add->learn_ttl, base->learn_ttl, -1);
+    sc->learn_max = H2P_CHOOSE(add->learn_max, base->learn_max, -1);
+    sc->ignore_cookies = add->ignore_cookies ? add->ignore_cookies
+                                             : base->ignore_cookies;
     return sc;
 }
 
@@ -374,6 +400,7 @@ static const char *cmd_learn(cmd_parms *cmd, void *dconf, const char *onoff,
 {
     h2p_srv_conf *sc = ap_get_module_config(cmd->server->module_config,
                                             &h2push_module);
+    ap_socache_instance_t *probe;
     char *name, *args;
     const char *err;
 
@@ -389,6 +416,9 @@ static const char *cmd_learn(cmd_parms *cmd, void *dconf, const char *onoff,
         return apr_psprintf(cmd->pool, "H2PushLearn: '%s' is not on or off "
                             "(H2PushLearn on [provider[:args]] | off)",
                             onoff);
+    }
+    if (spec && !strcasecmp(spec, "shmcb")) {
+        spec = NULL;                 /* the default store */
     }
     name = apr_pstrdup(cmd->pool, spec ? spec : "shmcb");
     if ((args = strchr(name, ':')) != NULL) {
@@ -408,13 +438,71 @@ static const char *cmd_learn(cmd_parms *cmd, void *dconf, const char *onoff,
         return apr_psprintf(cmd->pool, "H2PushLearn: shmcb: the file name "
                             "'%.100s...' cannot be resolved", args);
     }
-    err = sc->learn_provider->create(&sc->learn_cache, args, cmd->temp_pool,
-                                     cmd->pool);
+    /* the arguments are checked now; the instance is made (or kept from
+     * the previous generation) by learn_init() */
+    err = sc->learn_provider->create(&probe, args, cmd->temp_pool,
+                                     cmd->temp_pool);
     if (err) {
         return apr_psprintf(cmd->pool, "H2PushLearn: %s: %s", name, err);
     }
+    sc->learn_spec = spec ? apr_pstrdup(cmd->pool, spec) : NULL;
     sc->learn = 1;
     return NULL;
+}
+
+static const char *cmd_learn_max(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    h2p_srv_conf *sc = ap_get_module_config(cmd->server->module_config,
+                                            &h2push_module);
+    long v = parse_count(arg, H2P_DIARY_MAX);
+
+    (void)dconf;
+    if (v < 1) {
+        return apr_psprintf(cmd->pool, "H2PushLearnMaxEntries: '%s' is not "
+                            "a whole number from 1 to %d", arg,
+                            H2P_DIARY_MAX);
+    }
+    sc->learn_max = (int)v;
+    return NULL;
+}
+
+/* H2PushLearnIgnoreCookies name|pattern ... (each line adds) */
+static const char *cmd_learn_ignore_cookies(cmd_parms *cmd, void *dconf,
+                                            const char *arg)
+{
+    h2p_srv_conf *sc = ap_get_module_config(cmd->server->module_config,
+                                            &h2push_module);
+    const char *s;
+
+    (void)dconf;
+    for (s = arg; *s; ++s) {
+        if (*s <= 0x20 || *s >= 0x7f || strchr("=;,\"", *s)) {
+            return apr_psprintf(cmd->pool, "H2PushLearnIgnoreCookies: '%s' "
+                                "is not a cookie name (a pattern may use * "
+                                "and ?; no spaces, '=', ';', ',' or quotes)",
+                                arg);
+        }
+    }
+    if (!sc->ignore_cookies) {
+        sc->ignore_cookies = apr_array_make(cmd->pool, 4, sizeof(char *));
+    }
+    APR_ARRAY_PUSH(sc->ignore_cookies, const char *) = arg;
+    return NULL;
+}
+
+/* H2PushLearnScope on|off, in a <Location>, <LocationMatch>, <Directory>
+ * (or <Files>): the section is the scope */
+static const char *cmd_learn_scope(cmd_parms *cmd, void *dconf,
+                                   const char *arg)
+{
+    h2p_dir_conf *dc = dconf;
+
+    if (!cmd->path) {
+        return "H2PushLearnScope: only in a <Location>, <LocationMatch>, "
+               "<Directory> or <Files> section (the section is the scope)";
+    }
+    dc->scope = apr_pstrdup(cmd->pool, cmd->path);
+    return parse_flag(cmd, arg, &dc->learn_scope);
 }
 
 static const char *cmd_learn_query(cmd_parms *cmd, void *dconf,
@@ -461,22 +549,16 @@ static const char *cmd_diary(cmd_parms *cmd, void *dconf, const char *arg)
 /* ------------------------------------------------------------------ */
 /* Counters, shared by all children                                   */
 
-/* why a response was not learned from */
-enum { LR_PRIVATE, LR_NOSTORE, LR_COOKIE, LR_VARY, LR_AUTH, LR_N };
-static const char * const learn_refusals[LR_N] = {
-    "private", "no-store", "set-cookie", "vary", "authorization"
-};
-
 enum { C_RESPONSES, C_LINKS, C_N };       /* responses examined, links */
 enum { H_SENT, H_LINKS, H_HTML, H_N };     /* 103s, links in them, HTML */
-enum { L_STORED, L_REPLACED, L_EXPIRED, L_N };
+enum { L_STORED, L_REPLACED, L_EXPIRED, L_EVICTED, L_FAILED, L_N };
 
 typedef struct {
     apr_uint64_t top[C_N];
     apr_uint64_t reasons[H2P_NREASONS];    /* [H2P_PROMISED] = promised */
     apr_uint64_t hints[H_N];
     apr_uint64_t learned[L_N];
-    apr_uint64_t refused[LR_N];
+    apr_uint64_t refused[H2P_LR_N];     /* why not learned from */
 } h2p_counters;
 
 static h2p_counters h2p_local_counters; /* if shared memory fails */
@@ -545,10 +627,17 @@ typedef struct {
     apr_array_header_t *static_cands; /* the static list, once decided */
     h2p_seen *seen;            /* what this response decided, made on use */
     ap_conf_vector_t *lookup_conf; /* per-dir config of lookup parents */
-    int learned_done;          /* the learned store was asked */
-    const char *learned_key;   /* its key for this request's URL */
-    const char *learned;       /* links learned for this URL, or NULL */
-    apr_time_t learned_expiry;
+    int hinted;                /* a 103 went out for this request (on
+                                  the first of an internal-redirect chain:
+                                  for the whole chain) */
+    /* learned hints, on the first request of a chain (the URL asked) */
+    int learned_done;          /* the store was asked */
+    const char *learn_key;     /* readable key (h2p_learn_key()) */
+    int learn_scope;           /* the key is a scope's */
+    h2p_learn_entry *entry;    /* as stored, or NULL */
+    /* on the request whose response went out (the last of a chain) */
+    const char *learn_set;     /* its same-origin preloads, ", "-joined;
+                                  NULL: the response was not decided */
 } h2p_req;
 
 static APR_OPTIONAL_FN_TYPE(http2_var_lookup) *h2_var_lookup;
@@ -754,213 +843,339 @@ static int decide(h2p_req *rq, h2p_mode mode, int request_ok,
 
 /* ------------------------------------------------------------------ */
 /* Learned hints: the preload links of earlier responses, per URL      */
+/* The rules are src/h2p_learn.c's; this is the glue to mod_socache, the
+ * per-server bound (an LRU of store ids in shared memory) and locking. */
 
-static apr_global_mutex_t *learn_mutex;
+static apr_global_mutex_t *learn_mutex;   /* retained across generations */
+static APR_OPTIONAL_FN_TYPE(ssl_var_lookup) *ssl_var;
 
 static h2p_srv_conf *learning(request_rec *r)
 {
     h2p_srv_conf *sc = ap_get_module_config(r->server->module_config,
                                             &h2push_module);
-    return (sc->learn == 1 && sc->learn_cache) ? sc : NULL;
+    return (sc->learn == 1 && sc->store) ? sc : NULL;
 }
 
-/* scheme://host[:port]/path[?query], default ports left out */
-static const char *learn_key(request_rec *r, const h2p_srv_conf *sc)
+static request_rec *first_of(request_rec *r)
 {
-    const char *scheme = ap_http_scheme(r);
-    apr_port_t port = ap_get_server_port(r);
-    const char *path = r->parsed_uri.path ? r->parsed_uri.path : r->uri;
-
-    return apr_pstrcat(r->pool, scheme, "://", r->hostname,
-                       port == ap_run_default_port(r) ? ""
-                       : apr_psprintf(r->pool, ":%u", port), path,
-                       sc->learn_query == 1 && r->args ? "?" : "",
-                       sc->learn_query == 1 && r->args ? r->args : "", NULL);
+    while (r->prev) {
+        r = r->prev;
+    }
+    return r;
 }
 
-static void learn_lock(const h2p_srv_conf *sc)
+static void learn_lock(void)
 {
-    if (learn_mutex && (sc->learn_provider->flags & AP_SOCACHE_FLAG_NOTMPSAFE)) {
+    if (learn_mutex) {
         apr_global_mutex_lock(learn_mutex);
     }
 }
 
-static void learn_unlock(const h2p_srv_conf *sc)
+static void learn_unlock(void)
 {
-    if (learn_mutex && (sc->learn_provider->flags & AP_SOCACHE_FLAG_NOTMPSAFE)) {
+    if (learn_mutex) {
         apr_global_mutex_unlock(learn_mutex);
     }
 }
 
-static void learn_remove(request_rec *r, const h2p_srv_conf *sc,
-                         const char *key)
+/* providers not safe across processes (shmcb) are used under the lock */
+static int store_locks(const h2p_srv_conf *sc)
 {
-    learn_lock(sc);
-    sc->learn_provider->remove(sc->learn_cache, r->server,
-                               (const unsigned char *)key,
-                               (unsigned int)strlen(key), r->pool);
-    learn_unlock(sc);
+    return (sc->store->provider->flags & AP_SOCACHE_FLAG_NOTMPSAFE) != 0;
 }
 
-/* The links learned for this request's URL (", "-joined) or NULL. An
- * entry is "expiry-in-usec\n" + links; the cache keeps it a little longer
- * than its expiry so that an expired entry is seen, counted and dropped. */
-static const char *learned_get(request_rec *r, h2p_req *rq)
+/* The key of the URL the visitor asked for (the first request of an
+ * internal-redirect chain), from the virtual host that serves it, or of
+ * the H2PushLearnScope section that URL is in. */
+static const char *learn_key_of(request_rec *first, h2p_req *frq,
+                                const h2p_srv_conf *sc)
 {
-    h2p_srv_conf *sc = learning(r);
-    unsigned char *buf;
+    h2p_dir_conf *dc = ap_get_module_config(first->per_dir_config,
+                                            &h2push_module);
+    server_rec *s = first->server;
+    unsigned port = s->port ? s->port : first->connection->local_addr->port;
+    const char *origin;
+
+    if (!frq->learn_key) {
+        origin = h2p_learn_origin(first->pool, ap_http_scheme(first),
+                                  s->server_hostname, port);
+        frq->learn_scope = dc->learn_scope == 1;
+        frq->learn_key = h2p_learn_key(
+            first->pool, origin,
+            first->parsed_uri.path ? first->parsed_uri.path : first->uri,
+            sc->learn_query == 1 ? first->args : NULL,
+            frq->learn_scope ? dc->scope : NULL);
+    }
+    return frq->learn_key;
+}
+
+/* Drop an id from the store and from this server's index. */
+static void learn_drop(request_rec *r, const h2p_srv_conf *sc,
+                       apr_uint64_t id)
+{
+    unsigned char idb[H2P_LEARN_ID_LEN];
+
+    h2p_learn_id_bytes(id, idb);
+    learn_lock();
+    h2p_diary_remove(sc->index, id);
+    if (!store_locks(sc)) {
+        learn_unlock();
+    }
+    sc->store->provider->remove(sc->store->cache, r->server, idb,
+                                H2P_LEARN_ID_LEN, r->pool);
+    if (store_locks(sc)) {
+        learn_unlock();
+    }
+}
+
+/* The entry of the first request's key, as stored (NULL: none, or of
+ * another key, or expired: then dropped and counted). Asked once a chain. */
+static h2p_learn_entry *learned_entry(request_rec *first, h2p_req *frq,
+                                      const h2p_srv_conf *sc)
+{
+    const char *key = learn_key_of(first, frq, sc);
+    unsigned char idb[H2P_LEARN_ID_LEN];
     unsigned int len = H2P_LEARN_MAX_VALUE;
-    const char *key;
-    char *nl;
+    unsigned char *buf;
+    h2p_learn_entry *e;
+    apr_uint64_t id = h2p_learn_id(key);
     apr_status_t rv;
 
-    if (rq->learned_done || !sc) {
-        return rq->learned;
+    if (frq->learned_done) {
+        return frq->entry;
     }
-    rq->learned_done = 1;
-    key = rq->learned_key = learn_key(r, sc);
-    buf = apr_palloc(r->pool, len + 1);
-    learn_lock(sc);
-    rv = sc->learn_provider->retrieve(sc->learn_cache, r->server,
-                                      (const unsigned char *)key,
-                                      (unsigned int)strlen(key), buf, &len,
-                                      r->pool);
-    learn_unlock(sc);
+    frq->learned_done = 1;
+    h2p_learn_id_bytes(id, idb);
+    buf = apr_palloc(first->pool, len);
+    if (store_locks(sc)) {
+        learn_lock();
+    }
+    rv = sc->store->provider->retrieve(sc->store->cache, first->server, idb,
+                                       H2P_LEARN_ID_LEN, buf, &len,
+                                       first->pool);
+    if (store_locks(sc)) {
+        learn_unlock();
+    }
     if (rv != APR_SUCCESS || len > H2P_LEARN_MAX_VALUE) {
         return NULL;
     }
-    buf[len] = '\0';
-    if (!(nl = strchr((char *)buf, '\n'))) {
-        return NULL;
-    }
-    *nl = '\0';
-    rq->learned_expiry = apr_atoi64((char *)buf);
-    if (rq->learned_expiry < apr_time_now()) {
+    e = apr_palloc(first->pool, sizeof(*e));
+    switch (h2p_learn_decode(first->pool, (const char *)buf, len, key,
+                             apr_time_now(), e)) {
+    case H2P_LEARN_OK:
+        return frq->entry = e;
+    case H2P_LEARN_EXPIRED:
         apr_atomic_inc64(&h2p_stats->learned[L_EXPIRED]);
-        learn_remove(r, sc, key);
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, first,
+                      "h2push learn: expired %s", key);
+        learn_drop(first, sc, id);
         return NULL;
+    default:
+        return NULL;      /* a 64-bit id collision or a foreign entry */
     }
-    rq->learned = nl + 1;
-    return rq->learned;
 }
 
-/* Why this response must not be learned from, or NULL: what a response
- * says about one user must not be replayed to another. */
-static const char *header_token(request_rec *r, const char *name,
-                                const char *token)
+/* What to replay for this request (", "-joined link-values) or NULL. */
+static const char *learned_links(request_rec *r, int max)
+{
+    h2p_srv_conf *sc = learning(r);
+    request_rec *first = first_of(r);
+    h2p_req *frq;
+    h2p_learn_entry *e;
+
+    if (!sc) {
+        return NULL;
+    }
+    frq = get_req(first);
+    e = learned_entry(first, frq, sc);
+    return e ? h2p_learn_replay(r->pool, e, frq->learn_scope, max) : NULL;
+}
+
+/* all values of a header in both tables, comma-joined, or NULL */
+static const char *out_header(request_rec *r, const char *name)
 {
     const char *v = apr_table_get(r->headers_out, name);
     const char *e = apr_table_get(r->err_headers_out, name);
 
-    if (v && e) {
-        v = apr_pstrcat(r->pool, v, ",", e, NULL);
-    }
-    else if (!v) {
-        v = e;
-    }
-    return (v && ap_find_token(r->pool, v, token)) ? v : NULL;
+    return (v && e) ? apr_pstrcat(r->pool, v, ",", e, NULL) : v ? v : e;
 }
 
-static int learn_refusal(request_rec *r)
+static int verified_client_cert(request_rec *r)
 {
-    if (apr_table_get(r->headers_in, "Authorization")) {
-        return LR_AUTH;
+    conn_rec *c = r->connection->master ? r->connection->master
+                                        : r->connection;
+    const char *v;
+
+    if (!ssl_var || strcmp(ap_http_scheme(r), "https")) {
+        return 0;
     }
-    if (header_token(r, "Cache-Control", "private")) {
-        return LR_PRIVATE;
-    }
-    if (header_token(r, "Cache-Control", "no-store")) {
-        return LR_NOSTORE;
-    }
-    if (apr_table_get(r->headers_out, "Set-Cookie")
-        || apr_table_get(r->err_headers_out, "Set-Cookie")) {
-        return LR_COOKIE;
-    }
-    if (header_token(r, "Vary", "cookie")
-        || header_token(r, "Vary", "authorization")
-        || header_token(r, "Vary", "*")) {
-        return LR_VARY;
-    }
-    return -1;
+    v = ssl_var(r->pool, r->server, c, r, "SSL_CLIENT_VERIFY");
+    return v && !strcmp(v, "SUCCESS");
 }
 
-/* Remember the same-origin preload links of this final response (from
- * Link headers, whatever set them, and the HTML head), at most H2PushMax,
- * replacing what was learned before. */
-static void learn(request_rec *r, h2p_req *rq, const apr_array_header_t *cands)
+/* Why the response to this chain must not be learned from (what it says
+ * about one visitor must not be replayed to another), or H2P_LR_NONE. */
+static h2p_learn_refusal_t learn_refusal(request_rec *first,
+                                         request_rec *last,
+                                         const h2p_srv_conf *sc)
 {
-    h2p_srv_conf *sc = learning(r);
-    apr_interval_time_t ttl;
-    apr_hash_t *seen;
-    const char *old, *key, *value = NULL;
-    int i, n = 0, why, max;
+    h2p_learn_facts f;
+    server_rec *s = first->server;
+    request_rec *q;
 
-    if (!sc || r->method_number != M_GET || r->header_only
-        || (r->status != HTTP_OK && r->status != HTTP_MOVED_PERMANENTLY
-            && r->status != HTTP_MOVED_TEMPORARILY)) {
+    memset(&f, 0, sizeof(f));
+    f.status = last->status;
+    for (q = first; q != last; q = q->next) {
+        if (q->status != HTTP_OK) {
+            f.status = q->status;       /* an ErrorDocument's chain */
+        }
+    }
+    f.host_ok = h2p_learn_host_ok(first->hostname, s->server_hostname,
+                                  s->names, s->wild_names);
+    f.query = first->args;
+    f.learn_query = sc->learn_query == 1;
+    f.authorization = apr_table_get(first->headers_in, "Authorization");
+    f.user = last->user ? last->user : first->user;
+    f.cookie = apr_table_get(first->headers_in, "Cookie");
+    f.ignore_cookies = sc->ignore_cookies;
+    f.cache_control = out_header(last, "Cache-Control");
+    f.set_cookie = out_header(last, "Set-Cookie") != NULL;
+    f.vary = out_header(last, "Vary");
+    f.client_cert = verified_client_cert(first);
+    return h2p_learn_refusal(&f);
+}
+
+/* Store an entry under its id and make the id the most recent of this
+ * server's index; the least recent goes when the index is full. */
+static void learn_store(request_rec *r, const h2p_srv_conf *sc,
+                        const h2p_learn_entry *e, int replaced)
+{
+    apr_uint64_t id = h2p_learn_id(e->key), evicted = 0;
+    unsigned char idb[H2P_LEARN_ID_LEN];
+    h2p_diary_put_rc put = H2P_DIARY_HELD;
+    const char *data;
+    apr_size_t len;
+    apr_status_t rv = APR_ENOSPC;
+
+    if ((data = h2p_learn_encode(r->pool, e, &len)) != NULL) {
+        h2p_learn_id_bytes(id, idb);
+        learn_lock();
+        if (!store_locks(sc)) {
+            learn_unlock();
+        }
+        rv = sc->store->provider->store(sc->store->cache, r->server, idb,
+                                        H2P_LEARN_ID_LEN,
+                                        e->expiry + apr_time_from_sec(60),
+                                        (unsigned char *)data,
+                                        (unsigned int)len, r->pool);
+        if (!store_locks(sc)) {
+            learn_lock();
+        }
+        if (rv == APR_SUCCESS) {
+            put = h2p_diary_put(sc->index, id, &evicted);
+        }
+        learn_unlock();
+    }
+    if (rv != APR_SUCCESS) {
+        apr_atomic_inc64(&h2p_stats->learned[L_FAILED]);
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, rv, r, "h2push learn: "
+                      "failed to store %s (%" APR_SIZE_T_FMT " bytes)",
+                      e->key, data ? len : 0);
         return;
     }
-    if ((why = learn_refusal(r)) >= 0) {
-        apr_atomic_inc64(&h2p_stats->refused[why]);
-        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, APLOGNO(10905)
-                      "h2push learn: not learned (%s)", learn_refusals[why]);
-        return;
+    apr_atomic_inc64(&h2p_stats->learned[replaced ? L_REPLACED : L_STORED]);
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "h2push learn: %s %s: %s",
+                  replaced ? "replaced" : "stored", e->key,
+                  APR_ARRAY_IDX(e->sets, 0, const char *));
+    if (put == H2P_DIARY_EVICTED) {
+        h2p_learn_id_bytes(evicted, idb);
+        if (store_locks(sc)) {
+            learn_lock();
+        }
+        sc->store->provider->remove(sc->store->cache, r->server, idb,
+                                    H2P_LEARN_ID_LEN, r->pool);
+        if (store_locks(sc)) {
+            learn_unlock();
+        }
+        apr_atomic_inc64(&h2p_stats->learned[L_EVICTED]);
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "h2push learn: evicted "
+                      "id %016" APR_UINT64_T_HEX_FMT " (H2PushLearnMaxEntries "
+                      "reached)", evicted);
     }
-    max = H2P_OR_DEFAULT(rq->dc->max, H2P_DEFAULT_MAX);
-    seen = apr_hash_make(r->pool);
+}
+
+/* The same-origin preload links of a decided response, at most
+ * H2PushMax, each path once: what would be learned from it. */
+static const char *learn_set_of(request_rec *r, const h2p_req *rq,
+                                const apr_array_header_t *cands)
+{
+    h2p_seen *seen = h2p_seen_make(r->pool);
+    const char *value = "";
+    int i, n = 0, max = H2P_OR_DEFAULT(rq->dc->max, H2P_DEFAULT_MAX);
+
     for (i = 0; i < cands->nelts && n < max; ++i) {
         const h2p_cand *c = &APR_ARRAY_IDX(cands, i, h2p_cand);
 
         if (c->source == H2P_SRC_STATIC || !c->path
-            || apr_hash_get(seen, c->path, APR_HASH_KEY_STRING)) {
+            || h2p_seen_add(seen, h2p_diary_key_pair(0,
+                                                     h2p_hash(c->path)))) {
             continue;
         }
-        apr_hash_set(seen, c->path, APR_HASH_KEY_STRING, c->path);
-        value = apr_pstrcat(r->pool, value ? value : "", value ? ", " : "",
+        value = apr_pstrcat(r->pool, value, *value ? ", " : "",
                             h2p_link_format(r->pool, c->link, c->path, 0),
                             NULL);
         ++n;
     }
-    old = learned_get(r, rq);
-    key = rq->learned_key;
-    ttl = H2P_OR_DEFAULT(sc->learn_ttl, apr_time_from_sec(H2P_DEFAULT_LEARN_TTL));
-    if (!value) {
-        if (old) {
-            learn_remove(r, sc, key);
-            apr_atomic_inc64(&h2p_stats->learned[L_REPLACED]);
-        }
-        return;
-    }
-    if (strlen(value) > H2P_LEARN_MAX_VALUE - 32) {
-        return;
-    }
-    /* unchanged and not yet half way to its expiry: nothing to write */
-    if (old && !strcmp(old, value)
-        && rq->learned_expiry - apr_time_now() > ttl / 2) {
-        return;
-    }
-    {
-        apr_time_t expiry = apr_time_now() + ttl;
-        const char *data = apr_psprintf(r->pool, "%" APR_TIME_T_FMT "\n%s",
-                                        expiry, value);
-        apr_status_t rv;
+    return value;
+}
 
-        learn_lock(sc);
-        rv = sc->learn_provider->store(sc->learn_cache, r->server,
-                                       (const unsigned char *)key,
-                                       (unsigned int)strlen(key),
-                                       expiry + apr_time_from_sec(60),
-                                       (unsigned char *)data,
-                                       (unsigned int)strlen(data), r->pool);
-        learn_unlock(sc);
-        if (rv == APR_SUCCESS && (!old || strcmp(old, value))) {
-            apr_atomic_inc64(old ? &h2p_stats->learned[L_REPLACED]
-                                 : &h2p_stats->learned[L_STORED]);
-        }
-        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, rv, r, APLOGNO(10906)
-                      "h2push learn: %s %s: %s", old ? "replaced" : "stored",
-                      key, value);
+/* Once the response is done (log_transaction): learn its links under the
+ * URL the visitor asked for, unless a refusal says no; a URL whose
+ * response names none forgets what it had. */
+static int h2p_log_transaction(request_rec *r)
+{
+    request_rec *first = first_of(r), *last = r;
+    h2p_srv_conf *sc = learning(first);
+    h2p_req *rq, *frq;
+    h2p_learn_entry *old, e;
+    h2p_learn_refusal_t why;
+    apr_interval_time_t ttl;
+
+    while (last->next) {
+        last = last->next;
     }
+    rq = ap_get_module_config(last->request_config, &h2push_module);
+    if (!sc || !rq || !rq->learn_set || first->method_number != M_GET
+        || first->header_only) {
+        return DECLINED;
+    }
+    if ((why = learn_refusal(first, last, sc)) != H2P_LR_NONE) {
+        if (*rq->learn_set) {
+            apr_atomic_inc64(&h2p_stats->refused[why]);
+            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, last, "h2push learn: "
+                          "not learned (%s)", h2p_learn_refusal_name(why));
+        }
+        return DECLINED;
+    }
+    frq = get_req(first);
+    old = learned_entry(first, frq, sc);
+    if (!*rq->learn_set && !frq->learn_scope) {
+        if (old) {
+            learn_drop(last, sc, h2p_learn_id(old->key));
+            apr_atomic_inc64(&h2p_stats->learned[L_REPLACED]);
+            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, last, "h2push learn: "
+                          "forgotten %s (no preload links now)", old->key);
+        }
+        return DECLINED;
+    }
+    ttl = H2P_OR_DEFAULT(sc->learn_ttl,
+                         apr_time_from_sec(H2P_DEFAULT_LEARN_TTL));
+    if (h2p_learn_update(last->pool, old, learn_key_of(first, frq, sc),
+                         rq->learn_set, frq->learn_scope, apr_time_now(),
+                         ttl, &e)) {
+        learn_store(last, sc, &e, old != NULL);
+    }
+    return DECLINED;
 }
 
 /* ------------------------------------------------------------------ */
@@ -991,15 +1206,23 @@ static int page_will_be_served(request_rec *r)
 
 /* Push to a push client; else hints, when H2PushEarlyHints asks for them
  * on this protocol and this is a navigation (browsers act on a 103 for
- * navigations only). Not after an internal redirect: the first request
- * may have sent its 103 already, and one is all a response gets. */
-static h2p_mode fixups_mode(request_rec *r, const h2p_req *rq)
+ * navigations only). After an internal redirect (a front controller's
+ * rewrite) only when no request before it in the chain sent a 103, one
+ * being all a response gets, and not for an ErrorDocument. */
+static h2p_mode fixups_mode(request_rec *r, const h2p_req *rq,
+                            const h2p_req *frq)
 {
     const char *mode;
+    const request_rec *q;
     int eh = H2P_OR_DEFAULT(rq->dc->early_hints, EH_OFF);
 
-    if (r->prev) {
+    if (frq->hinted) {
         return H2P_MODE_NONE;
+    }
+    for (q = r->prev; q; q = q->prev) {
+        if (q->status != HTTP_OK) {
+            return H2P_MODE_NONE;
+        }
     }
     if (rq->push_ok) {
         return h2_var(r, "H2_PUSHED") ? H2P_MODE_NONE : H2P_MODE_PUSH;
@@ -1039,11 +1262,12 @@ static void send_103(request_rec *r, const apr_array_header_t *cands, int n)
     apr_atomic_add64(&h2p_stats->hints[H_LINKS], (apr_uint64_t)n);
 }
 
-/* The learned links of this URL as candidates. */
+/* The links learned for the URL asked for, as candidates. */
 static void add_learned(request_rec *r, h2p_req *rq,
                         apr_array_header_t *cands)
 {
-    const char *learned = learned_get(r, rq);
+    const char *learned = learned_links(r, H2P_OR_DEFAULT(rq->dc->max,
+                                                          H2P_DEFAULT_MAX));
     apr_array_header_t *links;
 
     if (learned) {
@@ -1055,7 +1279,7 @@ static void add_learned(request_rec *r, h2p_req *rq,
 
 static int h2p_fixups(request_rec *r)
 {
-    h2p_req *rq;
+    h2p_req *rq, *frq;
     apr_array_header_t *cands;
     h2p_mode mode;
     int n;
@@ -1064,7 +1288,8 @@ static int h2p_fixups(request_rec *r)
         return DECLINED;
     }
     rq = get_req(r);
-    mode = fixups_mode(r, rq);
+    frq = r->prev ? get_req(first_of(r)) : rq;
+    mode = fixups_mode(r, rq, frq);
     if (mode == H2P_MODE_NONE || !page_will_be_served(r)) {
         return DECLINED;
     }
@@ -1079,6 +1304,7 @@ static int h2p_fixups(request_rec *r)
     rq->static_cands = cands;
     if (n) {
         send_103(r, cands, n);
+        frq->hinted = 1;
     }
     return DECLINED;
 }
@@ -1140,7 +1366,7 @@ static void decide_response(request_rec *r, h2p_req *rq)
             h2p_lines_emit(r->pool, lines, cands);
         }
     }
-    learn(r, rq, cands);
+    rq->learn_set = learn_set_of(r, rq, cands);
     if (!at_fixups && rq->dc->resources->nelts) {
         rq->static_cands = apr_array_make(r->pool, rq->dc->resources->nelts,
                                           sizeof(h2p_cand));
@@ -1320,8 +1546,9 @@ static int h2p_status_handler(request_rec *r)
 {
     static const char * const top[] = { "responses", "links" };
     static const char * const hints[] = { "sent", "links", "html_links" };
-    static const char * const learned[] = { "stored", "replaced", "expired" };
-    const char *reasons[H2P_NREASONS];
+    static const char * const learned[] = { "stored", "replaced", "expired",
+                                            "evicted", "failed" };
+    const char *reasons[H2P_NREASONS], *refusals[H2P_LR_N];
     h2p_counters *st = h2p_stats;
     int i, json;
 
@@ -1333,6 +1560,9 @@ static int h2p_status_handler(request_rec *r)
     }
     for (i = 0; i < H2P_NREASONS; ++i) {
         reasons[i] = h2p_reason_name(i);
+    }
+    for (i = 0; i < H2P_LR_N; ++i) {
+        refusals[i] = h2p_learn_refusal_name(i);
     }
     json = r->args && !strcmp(r->args, "json");
     ap_set_content_type(r, json ? "application/json"
@@ -1355,7 +1585,7 @@ static int h2p_status_handler(request_rec *r)
         ap_rputs("},\"learned\":{", r);
         print_group(r, 1, "", learned, st->learned, L_N, -1);
         ap_rputs(",\"refused\":{", r);
-        print_group(r, 1, "", learn_refusals, st->refused, LR_N, -1);
+        print_group(r, 1, "", refusals, st->refused, H2P_LR_N, -1);
         ap_rputs("}}}\n", r);
         return OK;
     }
@@ -1372,8 +1602,7 @@ static int h2p_status_handler(request_rec *r)
                 H2P_PROMISED);
     print_group(r, 0, "103 hints: ", hints, st->hints, H_N, -1);
     print_group(r, 0, "learned: ", learned, st->learned, L_N, -1);
-    print_group(r, 0, "not learned: ", learn_refusals, st->refused,
-                LR_N, -1);
+    print_group(r, 0, "not learned: ", refusals, st->refused, H2P_LR_N, -1);
     ap_rputs("</table></body></html>\n", r);
     return OK;
 }
@@ -1440,65 +1669,199 @@ static int h2p_check_config(apr_pool_t *pconf, apr_pool_t *plog,
     return OK;
 }
 
-/* the servers whose learned-hints cache was set up (one per cache) */
-static apr_status_t learn_cleanup(void *data)
-{
-    apr_array_header_t *owners = data;
-    int i;
+/* What outlives a generation (a graceful restart): the mutex, the shmcb
+ * stores and each server's index, in the process pool. A retained piece
+ * no longer configured is destroyed at the next start-up (children of the
+ * old generation keep their own mapping of it until they exit). */
+typedef struct {
+    apr_pool_t *pool;
+    apr_global_mutex_t *mutex;
+    apr_hash_t *stores;            /* spec -> h2p_store (shmcb) */
+    apr_hash_t *indexes;           /* identity -> h2p_index */
+    apr_uint64_t generation;
+} h2p_retained;
 
-    for (i = 0; i < owners->nelts; ++i) {
-        server_rec *s = APR_ARRAY_IDX(owners, i, server_rec *);
-        h2p_srv_conf *sc = ap_get_module_config(s->module_config,
-                                                &h2push_module);
-        sc->learn_provider->destroy(sc->learn_cache, s);
-    }
+typedef struct {
+    apr_shm_t *shm;
+    h2p_diary *diary;
+    apr_uint64_t generation;
+} h2p_index;
+
+static apr_status_t store_cleanup(void *data)
+{
+    h2p_store *st = data;
+
+    st->provider->destroy(st->cache, ap_server_conf);
     return APR_SUCCESS;
 }
 
-/* Set up each learned-hints cache once (virtual hosts share the main
- * server's unless they name their own), and a mutex for those caches that
- * are not safe across processes (shmcb). */
+/* The store of a spec. shmcb's is kept across generations (what was
+ * learned survives a graceful restart); other providers keep their data
+ * themselves, and their instance lives one generation. The default store
+ * (H2PushLearn on) is shmcb sized for the entries of every server that
+ * uses it (H2P_LEARN_ENTRY_BYTES each). */
+static h2p_store *learn_store_get(h2p_retained *rt, apr_hash_t *made,
+                                  apr_pool_t *pconf, server_rec *s,
+                                  h2p_srv_conf *sc, unsigned entries)
+{
+    struct ap_socache_hints hints = { H2P_LEARN_ID_LEN, 512,
+                                      apr_time_from_sec(600) };
+    const char *spec = sc->learn_spec, *args, *err;
+    int keep = !strcmp(sc->learn_provider->name, "shmcb");
+    apr_pool_t *pool = pconf;
+    h2p_store *st;
+    apr_status_t rv;
+
+    if (!spec) {
+        spec = apr_psprintf(pconf, "shmcb:h2push-learn(%u)",
+                            entries * H2P_LEARN_ENTRY_BYTES);
+    }
+    if ((st = apr_hash_get(made, spec, APR_HASH_KEY_STRING)) != NULL) {
+        return st;
+    }
+    if (keep && (st = apr_hash_get(rt->stores, spec, APR_HASH_KEY_STRING))) {
+        st->provider = sc->learn_provider;   /* its DSO was loaded anew */
+        st->generation = rt->generation;
+        apr_hash_set(made, spec, APR_HASH_KEY_STRING, st);
+        return st;
+    }
+    /* A kept instance gets a pool of its own that is never destroyed:
+     * the cleanups the provider registers there point into its DSO,
+     * which a restart unloads. The kernel frees the shared memory when
+     * the last process that maps it exits. */
+    if (keep && apr_pool_create_unmanaged_ex(&pool, NULL, NULL)
+                != APR_SUCCESS) {
+        return NULL;
+    }
+    st = apr_pcalloc(pool, sizeof(*st));
+    st->spec = apr_pstrdup(pool, spec);
+    st->provider = sc->learn_provider;
+    st->generation = rt->generation;
+    args = strchr(st->spec, ':');
+    err = st->provider->create(&st->cache, args ? args + 1 : NULL, pconf,
+                               pool);
+    if (err) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "H2PushLearn: %s: %s",
+                     st->spec, err);
+        return NULL;
+    }
+    rv = st->provider->init(st->cache, "mod_h2push-learn", &hints, s, pool);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "H2PushLearn: cannot set "
+                     "up the store %s", st->spec);
+        return NULL;
+    }
+    if (keep) {
+        apr_hash_set(rt->stores, st->spec, APR_HASH_KEY_STRING, st);
+    }
+    else {
+        apr_pool_cleanup_register(pconf, st, store_cleanup,
+                                  apr_pool_cleanup_null);
+    }
+    apr_hash_set(made, st->spec, APR_HASH_KEY_STRING, st);
+    return st;
+}
+
+/* A server's index: the ids it stored, most recently learned first, at
+ * most H2PushLearnMaxEntries (the bound of what it keeps in any store).
+ * Kept across generations for the same store, name, port and size. */
+static h2p_diary *learn_index_get(h2p_retained *rt, apr_pool_t *ptemp,
+                                  server_rec *s, const h2p_store *st,
+                                  unsigned entries)
+{
+    const char *id = apr_psprintf(ptemp, "%s|%s:%u|%u", st->spec,
+                                  s->server_hostname, s->port, entries);
+    h2p_index *ix = apr_hash_get(rt->indexes, id, APR_HASH_KEY_STRING);
+
+    if (!ix) {
+        ix = apr_pcalloc(rt->pool, sizeof(*ix));
+        if (apr_shm_create(&ix->shm, h2p_diary_bytes(entries), NULL,
+                           rt->pool) != APR_SUCCESS) {
+            return NULL;
+        }
+        ix->diary = h2p_diary_init(apr_shm_baseaddr_get(ix->shm), entries);
+        apr_hash_set(rt->indexes, apr_pstrdup(rt->pool, id),
+                     APR_HASH_KEY_STRING, ix);
+    }
+    ix->generation = rt->generation;
+    return ix->diary;
+}
+
+/* Retained pieces this generation does not use go. */
+static void learn_retained_sweep(h2p_retained *rt)
+{
+    apr_hash_index_t *hi;
+
+    for (hi = apr_hash_first(NULL, rt->stores); hi; hi = apr_hash_next(hi)) {
+        h2p_store *st = apr_hash_this_val(hi);
+        if (st->generation != rt->generation) {
+            st->provider->destroy(st->cache, ap_server_conf);
+            apr_hash_set(rt->stores, st->spec, APR_HASH_KEY_STRING, NULL);
+        }
+    }
+    for (hi = apr_hash_first(NULL, rt->indexes); hi; hi = apr_hash_next(hi)) {
+        h2p_index *ix = apr_hash_this_val(hi);
+        if (ix->generation != rt->generation) {
+            apr_shm_destroy(ix->shm);
+            apr_hash_set(rt->indexes, apr_hash_this_key(hi),
+                         APR_HASH_KEY_STRING, NULL);
+        }
+    }
+}
+
+/* Set up the store and index of every server that learns, and the mutex
+ * that guards the indexes and the stores not safe across processes. */
 static apr_status_t learn_init(apr_pool_t *pconf, apr_pool_t *ptemp,
                                server_rec *main_s)
 {
-    struct ap_socache_hints hints = { 64, 512, 600 };
-    apr_hash_t *done = apr_hash_make(ptemp);
-    apr_array_header_t *owners = apr_array_make(pconf, 1,
-                                                sizeof(server_rec *));
-    apr_status_t rv;
+    h2p_retained *rt = ap_retained_data_get("mod_h2push");
+    apr_hash_t *made = apr_hash_make(ptemp);
+    unsigned default_entries = 0;
     server_rec *s;
 
+    if (!rt) {
+        rt = ap_retained_data_create("mod_h2push", sizeof(*rt));
+        rt->pool = main_s->process->pool;
+        rt->stores = apr_hash_make(rt->pool);
+        rt->indexes = apr_hash_make(rt->pool);
+    }
+    rt->generation++;
     learn_mutex = NULL;
-    apr_pool_cleanup_register(pconf, owners, learn_cleanup,
-                              apr_pool_cleanup_null);
     for (s = main_s; s; s = s->next) {
         h2p_srv_conf *sc = ap_get_module_config(s->module_config,
                                                 &h2push_module);
+        if (sc->learn == 1 && !sc->learn_spec) {
+            default_entries += (unsigned)H2P_OR_DEFAULT(sc->learn_max,
+                                                        H2P_DEFAULT_LEARN_MAX);
+        }
+    }
+    for (s = main_s; s; s = s->next) {
+        h2p_srv_conf *sc = ap_get_module_config(s->module_config,
+                                                &h2push_module);
+        unsigned entries = (unsigned)H2P_OR_DEFAULT(sc->learn_max,
+                                                    H2P_DEFAULT_LEARN_MAX);
 
-        if (!sc->learn_cache || apr_hash_get(done, &sc->learn_cache,
-                                             sizeof(sc->learn_cache))) {
+        sc->store = NULL;
+        if (sc->learn != 1) {
             continue;
         }
-        apr_hash_set(done, &sc->learn_cache, sizeof(sc->learn_cache), s);
-        if ((sc->learn_provider->flags & AP_SOCACHE_FLAG_NOTMPSAFE)
-            && !learn_mutex) {
-            rv = ap_global_mutex_create(&learn_mutex, NULL, H2P_LEARN_MUTEX,
-                                        NULL, main_s, pconf, 0);
-            if (rv != APR_SUCCESS) {
-                return rv;
-            }
+        if (!rt->mutex
+            && ap_global_mutex_create(&rt->mutex, NULL, H2P_LEARN_MUTEX, NULL,
+                                      main_s, rt->pool, 0) != APR_SUCCESS) {
+            return APR_EGENERAL;
         }
-        rv = sc->learn_provider->init(sc->learn_cache, "mod_h2push-learn",
-                                      &hints, s, pconf);
-        if (rv != APR_SUCCESS) {
-            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, APLOGNO(10909)
-                         "H2PushLearn: cannot set up the cache of %s",
-                         sc->learn_provider->name ? sc->learn_provider->name
-                                                  : "the provider");
-            return rv;
+        learn_mutex = rt->mutex;
+        sc->store = learn_store_get(rt, made, pconf, s, sc, default_entries);
+        if (!sc->store
+            || !(sc->index = learn_index_get(rt, ptemp, s, sc->store,
+                                             entries))) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "H2PushLearn: cannot "
+                         "set up the learned-hints store of %s",
+                         s->server_hostname);
+            return APR_EGENERAL;
         }
-        APR_ARRAY_PUSH(owners, server_rec *) = s;
     }
+    learn_retained_sweep(rt);
     return APR_SUCCESS;
 }
 
@@ -1531,6 +1894,7 @@ static int h2p_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                      "not: on HTTP/2, 103 responses will not reach clients "
                      "(add 'H2EarlyHints on')");
     }
+    ssl_var = APR_RETRIEVE_OPTIONAL_FN(ssl_var_lookup);
     if (learn_init(pconf, ptemp, s) != APR_SUCCESS) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -1574,6 +1938,15 @@ static const command_rec h2p_cmds[] = {
         "on|off: learn per URL including its query string (default off)"),
     AP_INIT_TAKE1("H2PushLearnTTL", cmd_learn_ttl, NULL, RSRC_CONF,
         "seconds a learned entry lives (default 86400)"),
+    AP_INIT_TAKE1("H2PushLearnMaxEntries", cmd_learn_max, NULL, RSRC_CONF,
+        "learned entries a virtual host keeps at most (default 10000); the "
+        "least recently learned go first"),
+    AP_INIT_ITERATE("H2PushLearnIgnoreCookies", cmd_learn_ignore_cookies,
+        NULL, RSRC_CONF, "names (* and ? wildcards) of cookies that do not "
+        "personalise pages: a request carrying only these is learned from"),
+    AP_INIT_TAKE1("H2PushLearnScope", cmd_learn_scope, NULL, ACCESS_CONF,
+        "on|off: the URLs of this section learn and replay together what "
+        "their recent responses agree on"),
     AP_INIT_TAKE1("H2PushFromHTML", cmd_from_html, NULL, OR_FILEINFO,
         "on|off: find <link rel=preload> in the head of HTML responses"),
     AP_INIT_TAKE1("H2PushHTMLScanMax", cmd_scan_max, NULL, OR_FILEINFO,
@@ -1593,6 +1966,7 @@ static void h2p_register_hooks(apr_pool_t *p)
     ap_hook_child_init(h2p_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_pre_connection(h2p_pre_connection, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_fixups(h2p_fixups, after_dir, NULL, APR_HOOK_LAST);
+    ap_hook_log_transaction(h2p_log_transaction, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_insert_filter(h2p_insert_filter, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(h2p_status_handler, NULL, NULL, APR_HOOK_MIDDLE);
     /* below AP_FTYPE_PROTOCOL, where mod_http2 reads the headers, and

@@ -68,11 +68,15 @@ apr_uint64_t h2p_diary_key_pair(apr_uint64_t a, apr_uint64_t b)
 
 h2p_diary *h2p_diary_create(apr_pool_t *p, unsigned entries)
 {
+    return h2p_diary_init(apr_palloc(p, h2p_diary_bytes(entries)), entries);
+}
+
+h2p_diary *h2p_diary_init(void *block, unsigned entries)
+{
     h2p_diary *d;
-    char *mem;
+    char *mem = block;
 
     entries = clamp_entries(entries);
-    mem = apr_palloc(p, h2p_diary_bytes(entries));
     d = (h2p_diary *)mem;
     mem += APR_ALIGN_DEFAULT(sizeof(*d));
     d->key = (apr_uint64_t *)mem;
@@ -166,10 +170,17 @@ int h2p_diary_touch(h2p_diary *d, apr_uint64_t key)
 
 int h2p_diary_add(h2p_diary *d, apr_uint64_t key)
 {
+    return h2p_diary_put(d, key, NULL) == H2P_DIARY_HELD;
+}
+
+h2p_diary_put_rc h2p_diary_put(h2p_diary *d, apr_uint64_t key,
+                               apr_uint64_t *evicted)
+{
+    h2p_diary_put_rc rc = H2P_DIARY_ADDED;
     apr_uint16_t i, *link;
 
     if (h2p_diary_touch(d, key)) {
-        return 1;
+        return H2P_DIARY_HELD;
     }
     if (d->free != NIL) {
         i = d->free;
@@ -179,7 +190,11 @@ int h2p_diary_add(h2p_diary *d, apr_uint64_t key)
         i = (apr_uint16_t)d->used++;
     }
     else {
+        if (evicted) {
+            *evicted = d->key[d->tail];
+        }
         i = drop(d, find(d, d->key[d->tail]));      /* full: evict oldest */
+        rc = H2P_DIARY_EVICTED;
     }
     link = bucket_of(d, key);           /* new keys head their chain */
     d->key[i] = key;
@@ -187,7 +202,7 @@ int h2p_diary_add(h2p_diary *d, apr_uint64_t key)
     *link = i;
     lru_push(d, i);
     d->count++;
-    return 0;
+    return rc;
 }
 
 int h2p_diary_remove(h2p_diary *d, apr_uint64_t key)

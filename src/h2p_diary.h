@@ -27,6 +27,23 @@ h2p_diary *h2p_diary_create(apr_pool_t *p, unsigned entries);
 /** 1 if key is present (and then it becomes the most recent), else 0. */
 int h2p_diary_touch(h2p_diary *d, apr_uint64_t key);
 
+/** Make a diary in 'block' of h2p_diary_bytes(entries) bytes, suitably
+ *  aligned (shared memory, say: it holds pointers into itself, so every
+ *  process must map it at one address). */
+h2p_diary *h2p_diary_init(void *block, unsigned entries);
+
+/** What h2p_diary_put() did. */
+typedef enum {
+    H2P_DIARY_ADDED = 0,   /**< a new key, nothing evicted */
+    H2P_DIARY_HELD,        /**< already present: touched */
+    H2P_DIARY_EVICTED      /**< a new key; the least recent one went */
+} h2p_diary_put_rc;
+
+/** Add key as most recent; when full, the least recent is evicted and,
+ *  when 'evicted' is not NULL, written there. */
+h2p_diary_put_rc h2p_diary_put(h2p_diary *d, apr_uint64_t key,
+                               apr_uint64_t *evicted);
+
 /** Add key as most recent; when full, the least recent is evicted.
  *  Returns 1 if the key was already present (it is then touched). */
 int h2p_diary_add(h2p_diary *d, apr_uint64_t key);

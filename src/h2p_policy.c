@@ -154,8 +154,7 @@ h2p_seen *h2p_seen_make(apr_pool_t *p)
     return st;
 }
 
-/* Add key; 1 if it was there already. */
-static int seen_add(h2p_seen *st, apr_uint64_t key)
+int h2p_seen_add(h2p_seen *st, apr_uint64_t key)
 {
     unsigned i;
 
@@ -224,7 +223,7 @@ static h2p_reason precheck(apr_pool_t *p, h2p_policy *pol, h2p_cand *c,
     }
     c->key = h2p_diary_key_pair(origin, c->path == l->target
                                         ? l->target_hash : h2p_hash(c->path));
-    if (seen_add(pol->seen, c->key)) {
+    if (h2p_seen_add(pol->seen, c->key)) {
         return H2P_SKIP_DUPLICATE;
     }
     return H2P_PROMISED;

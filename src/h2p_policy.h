@@ -66,6 +66,9 @@ typedef struct h2p_seen h2p_seen;
 /** An empty set. */
 h2p_seen *h2p_seen_make(apr_pool_t *p);
 
+/** Add a (well mixed) key; 1 if it was there already. */
+int h2p_seen_add(h2p_seen *st, apr_uint64_t key);
+
 /** The request as the policy sees it, and the callbacks it needs. */
 typedef struct {
     const char *scheme;    /**< "http" or "https" */
