@@ -417,7 +417,7 @@ static const char *cmd_learn(cmd_parms *cmd, void *dconf, const char *onoff,
                             "(H2PushLearn on [provider[:args]] | off)",
                             onoff);
     }
-    if (spec && !strcasecmp(spec, "shmcb")) {
+    if (spec && !strcmp(spec, "shmcb")) {
         spec = NULL;                 /* the default store */
     }
     name = apr_pstrdup(cmd->pool, spec ? spec : "shmcb");
@@ -476,11 +476,11 @@ static const char *cmd_learn_ignore_cookies(cmd_parms *cmd, void *dconf,
 
     (void)dconf;
     for (s = arg; *s; ++s) {
-        if (*s <= 0x20 || *s >= 0x7f || strchr("=;,\"", *s)) {
+        if (*s <= 0x20 || *s >= 0x7f || strchr("=;,\"\\", *s)) {
             return apr_psprintf(cmd->pool, "H2PushLearnIgnoreCookies: '%s' "
                                 "is not a cookie name (a pattern may use * "
-                                "and ?; no spaces, '=', ';', ',' or quotes)",
-                                arg);
+                                "and ?; no spaces, '=', ';', ',', quotes or "
+                                "backslashes)", arg);
         }
     }
     if (!sc->ignore_cookies) {

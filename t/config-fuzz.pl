@@ -89,12 +89,19 @@ my %kind = (
     H2PushLearn        => 'learn',
     H2PushLearnQuery   => 'flag',
     H2PushLearnTTL     => 'count:1:31536000',
+    H2PushLearnMaxEntries    => 'count:1:65534',
+    H2PushLearnIgnoreCookies => 'cookies',
+    H2PushLearnScope   => 'flag',
     H2PushFromHTML     => 'flag',
     H2PushHTMLScanMax  => 'size',
 );
 my @directives = sort keys %kind;
 my %server_only = map { $_ => 1 }
-    qw(H2PushDiaryEntries H2PushLearn H2PushLearnQuery H2PushLearnTTL);
+    qw(H2PushDiaryEntries H2PushLearn H2PushLearnQuery H2PushLearnTTL
+       H2PushLearnMaxEntries H2PushLearnIgnoreCookies);
+# only in a directory section (<Location>, <Directory>...): the section is
+# what it names; its argument cases are tried inside <Location /x>
+my %dir_only = map { $_ => 1 } qw(H2PushLearnScope);
 
 # httpd's ap_getword_conf() and the argument counts of invoke_cmd().
 sub getword_conf {
@@ -207,6 +214,13 @@ sub oracle {
         my($prov) = split /:/, $w2, 2;
         return $prov eq 'shmcb' ? 'unknown' : 'invalid';  # shmcb parses its args
     }
+    if ($k eq 'cookies') {    # ITERATE: words up to the first empty one
+        return 'invalid' if $w eq '';
+        for (my $c = $w; $c ne ''; $c = getword_conf(\$line)) {
+            return 'invalid' if $c =~ /[\x00-\x20\x7f-\xff=;,"\\]/;
+        }
+        return 'valid';
+    }
     return 'invalid' if $w eq '' || $line ne '';
     if ($k eq 'flag') { return $w =~ /^(?:on|off)$/i ? 'valid' : 'invalid' }
     if ($k eq 'eh')   { return $w =~ /^(?:off|h2|on)$/i ? 'valid' : 'invalid' }
@@ -240,8 +254,14 @@ sub add_case {
 sub arg_case {
     my($d, $raw, $name, $expect) = @_;
     $expect //= oracle($d, $raw);
+    my $line = length $raw ? "$d $raw" : $d;
+    if ($dir_only{$d}) {
+        add_case(name => "$d $name", directive => $d, expect => $expect,
+                 lines => ['<Location /x>', $line, '</Location>'], at => 1);
+        return;
+    }
     add_case(name => "$d $name", directive => $d, expect => $expect,
-             lines => [length $raw ? "$d $raw" : $d]);
+             lines => [$line]);
 }
 
 my $long_a = 'a' x 10000;
@@ -259,6 +279,7 @@ my %valid = (
     eh       => ['off', 'h2', 'on', 'H2', 'ON'],
     learn    => ['on', 'off', 'on shmcb', 'On', qq{on "shmcb:$dir/learn(65536)"}],
     size     => ['0', '512', '1k', '2M', '1G', '007', $INT64_MAX, '8589934591G'],
+    cookies  => ['_ga', '_ga _gid _pk_*', 'utm? "x*"', '_ga ""', "_ga '' bogus=1"],
 );
 my %bad_common = (
     'none'        => '',
@@ -407,6 +428,8 @@ my %good_arg = (
     H2PushLearnTTL => '60', H2PushResource => '/a.css', H2PushLinks => 'off',
     H2PushMax => '3', H2PushMaxSize => '2K', H2PushVerify => 'off',
     H2PushEarlyHints => 'h2', H2PushFromHTML => 'on', H2PushHTMLScanMax => '8K',
+    H2PushLearnMaxEntries => '100', H2PushLearnIgnoreCookies => '_ga',
+    H2PushLearnScope => 'on',
 );
 my @sections = (
     ['Directory',     '<Directory "/tmp">',        '</Directory>'],
@@ -420,12 +443,16 @@ my @sections = (
 for my $d (@directives) {
     for my $s (@sections) {
         my($sname, $open, $close) = @$s;
-        my $ok = $sname eq 'VirtualHost' || !$server_only{$d};
+        my $ok = $dir_only{$d} ? $sname ne 'VirtualHost'
+                : $sname eq 'VirtualHost' || !$server_only{$d};
         add_case(name => "$d in <$sname>", directive => $d,
                  expect => $ok ? 'valid' : 'invalid',
                  lines => [$open, "    $d $good_arg{$d}", $close], at => 1);
     }
 }
+# a directory-only directive at the top level is refused
+add_case(name => 'H2PushLearnScope at the top level', directive => 'H2PushLearnScope',
+         expect => 'invalid', lines => ['H2PushLearnScope on']);
 # more than 64 words: httpd drops the rest before the module sees them
 arg_case('H2PushResource', '/a.css ' . join(' ', ('critical') x 70) . ' bogus',
          'over-MAX_ARGC', 'valid');
