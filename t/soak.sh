@@ -241,6 +241,8 @@ H2PushLearn on
 # show a final 5xx)
 LogFormat "%>s" status
 <VirtualHost 127.0.0.1:$PORT>
+    # learned hints are learned for the vhost's own names only
+    ServerName 127.0.0.1
     Protocols h2c http/1.1
     H2Direct on
     CustomLog "$run/logs/status_log" status
