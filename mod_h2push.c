@@ -62,6 +62,9 @@ module AP_MODULE_DECLARE_DATA h2push_module;
 #define H2P_DEFAULT_MAX_SIZE   (1024 * 1024)
 #define H2P_DEFAULT_DIARY      256
 #define H2P_DEFAULT_SCAN_MAX   (32 * 1024)
+#define H2P_LOOKUPS_PER_PUSH   4         /* lookups a response may cost: */
+#define H2P_LOOKUPS_MIN        16        /* 4 x H2PushMax, at least 16 */
+#define H2P_HTML_MAX_LINKS     64        /* links taken from one page */
 #define H2P_DEFAULT_LEARN_TTL  86400
 #define H2P_DEFAULT_LEARN_MAX  10000     /* H2PushLearnMaxEntries */
 #define H2P_LEARN_ENTRY_BYTES  800       /* default shmcb bytes an entry */
@@ -86,6 +89,8 @@ typedef struct {
     int early_hints;               /* H2PushEarlyHints: -1 unset, EH_* */
     int from_html;                 /* H2PushFromHTML, -1 unset */
     apr_off_t scan_max;            /* H2PushHTMLScanMax, -1 unset */
+    int generated;                 /* H2PushGenerated, -1 unset */
+    int h2_push;                   /* mod_http2's H2Push, -1 unset */
     int learn_scope;               /* H2PushLearnScope, -1 unset */
     const char *scope;             /* the section it was set in */
 } h2p_dir_conf;
@@ -109,6 +114,7 @@ typedef struct {
     int learn_query;               /* H2PushLearnQuery, -1 unset */
     apr_interval_time_t learn_ttl; /* H2PushLearnTTL, -1 unset */
     int learn_max;                 /* H2PushLearnMaxEntries, -1 unset */
+    int h2_early_hints;            /* mod_http2's H2EarlyHints, -1 unset */
     apr_array_header_t *ignore_cookies; /* H2PushLearnIgnoreCookies */
     /* set up by learn_init() for each server that learns */
     h2p_store *store;
@@ -125,7 +131,7 @@ static void *create_dir_conf(apr_pool_t *p, char *dir)
     (void)dir;
     dc->resources = apr_array_make(p, 2, sizeof(h2p_link));
     dc->links = dc->max = dc->verify = dc->early_hints = dc->from_html = -1;
-    dc->learn_scope = -1;
+    dc->learn_scope = dc->generated = dc->h2_push = -1;
     dc->max_size = dc->scan_max = -1;
     return dc;
 }
@@ -149,6 +155,8 @@ static void *merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     dc->from_html = H2P_CHOOSE(add->from_html, base->from_html, -1);
     dc->scan_max = H2P_CHOOSE(add->scan_max, base->scan_max, -1);
     dc->learn_scope = H2P_CHOOSE(add->learn_scope, base->learn_scope, -1);
+    dc->generated = H2P_CHOOSE(add->generated, base->generated, -1);
+    dc->h2_push = H2P_CHOOSE(add->h2_push, base->h2_push, -1);
     dc->scope = add->learn_scope != -1 ? add->scope : base->scope;
     return dc;
 }
@@ -159,6 +167,7 @@ static void *create_srv_conf(apr_pool_t *p, server_rec *s)
 
     (void)s;
     sc->diary_entries = sc->learn = sc->learn_query = sc->learn_max = -1;
+    sc->h2_early_hints = -1;
     sc->learn_ttl = -1;
     return sc;
 }
@@ -177,6 +186,8 @@ static void *merge_srv_conf(apr_pool_t *p, void *basev, void *addv)
     sc->learn_query = H2P_CHOOSE(add->learn_query, base->learn_query, -1);
     sc->learn_ttl = H2P_CHOOSE(add->learn_ttl, base->learn_ttl, -1);
     sc->learn_max = H2P_CHOOSE(add->learn_max, base->learn_max, -1);
+    sc->h2_early_hints = H2P_CHOOSE(add->h2_early_hints, base->h2_early_hints,
+                                    -1);
     sc->ignore_cookies = add->ignore_cookies ? add->ignore_cookies
                                              : base->ignore_cookies;
     return sc;
@@ -202,17 +213,27 @@ static int is_local_path(const char *s)
     return 1;
 }
 
+/* The values of as= a browser acts on: the Fetch standard's request
+ * destinations a preload may name, and "fetch". */
+#define H2P_DESTINATIONS "audio, audioworklet, document, embed, fetch, " \
+    "font, frame, iframe, image, json, manifest, object, paintworklet, " \
+    "report, script, serviceworker, sharedworker, style, track, video, " \
+    "webidentity, worker, xslt"
+
 static int is_destination(const char *s)
 {
-    if (!*s) {
-        return 0;
-    }
-    for (; *s; ++s) {
-        if (!apr_islower(*s) && *s != '-') {
-            return 0;
+    static const char list[] = H2P_DESTINATIONS;
+    apr_size_t n = strlen(s);
+    const char *d = list;
+
+    while (n && (d = strstr(d, s)) != NULL) {
+        if ((d == list || d[-1] == ' ')
+            && (d[n] == ',' || d[n] == '\0')) {
+            return 1;
         }
+        d += n;
     }
-    return 1;
+    return 0;
 }
 
 /* H2PushResource [add] <url-path> [critical] [as=<destination>]
@@ -257,7 +278,12 @@ static const char *cmd_resource(cmd_parms *cmd, void *dconf, int argc,
             || !strcmp(a, "crossorigin")) {
             link = apr_pstrcat(cmd->pool, link, "; ", a, NULL);
         }
-        else if (!strncmp(a, "as=", 3) && is_destination(a + 3)) {
+        else if (!strncmp(a, "as=", 3)) {
+            if (!is_destination(a + 3)) {
+                return apr_psprintf(cmd->pool, "H2PushResource: as=%s for "
+                                    "%s is not a fetch destination; one of "
+                                    H2P_DESTINATIONS, argv[i] + 3, path);
+            }
             link = apr_pstrcat(cmd->pool, link, "; as=", a + 3, NULL);
         }
         else if (!strcmp(a, "crossorigin=anonymous")
@@ -364,6 +390,40 @@ static const char *cmd_max_size(cmd_parms *cmd, void *dconf, const char *arg)
 static const char *cmd_scan_max(cmd_parms *cmd, void *dconf, const char *arg)
 {
     return parse_size(cmd, arg, &((h2p_dir_conf *)dconf)->scan_max);
+}
+
+static const char *cmd_generated(cmd_parms *cmd, void *dconf,
+                                 const char *arg)
+{
+    return parse_flag(cmd, arg, &((h2p_dir_conf *)dconf)->generated);
+}
+
+/* mod_http2's own H2Push and H2EarlyHints: httpd hands each line to both
+ * modules; this one only notes the value (mod_http2 reports bad ones),
+ * so that loading it takes away nothing mod_http2's settings gave. */
+static const char *cmd_h2_push(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    int flag;
+
+    (void)cmd;
+    if (!strcasecmp(arg, "on") || !strcasecmp(arg, "off")) {
+        flag = !strcasecmp(arg, "on");
+        ((h2p_dir_conf *)dconf)->h2_push = flag;
+    }
+    return NULL;
+}
+
+static const char *cmd_h2_early_hints(cmd_parms *cmd, void *dconf,
+                                      const char *arg)
+{
+    h2p_srv_conf *sc = ap_get_module_config(cmd->server->module_config,
+                                            &h2push_module);
+
+    (void)dconf;
+    if (!strcasecmp(arg, "on") || !strcasecmp(arg, "off")) {
+        sc->h2_early_hints = !strcasecmp(arg, "on");
+    }
+    return NULL;
 }
 
 static const char *cmd_from_html(cmd_parms *cmd, void *dconf,
@@ -571,13 +631,26 @@ static h2p_counters *h2p_stats = &h2p_local_counters;
  * so everything past the mutex is touched under it only, and the diary's
  * memory comes from a pool of its own (never the connection's pool from a
  * worker thread). */
+/* The 1xx responses a handler or a proxied backend sends on a connection
+ * (HTTP/1.1, or an h2 stream's own connection), while a request is armed
+ * (from insert_filter until its final response starts). */
+typedef struct {
+    request_rec *r;                /* armed for, or NULL */
+    int bypass;                    /* this module's own 103 goes through */
+    char *buf;                     /* a 1xx block read so far */
+    apr_size_t len, size;
+} h2p_interim;
+
 typedef struct {
 #if APR_HAS_THREADS
     apr_thread_mutex_t *mutex;
 #endif
     apr_pool_t *pool;
     h2p_diary *diary;
+    h2p_interim interim;
 } h2p_conn;
+
+static ap_filter_rec_t *h2p_interim_handle;
 
 static apr_status_t conn_cleanup(void *data)
 {
@@ -595,10 +668,12 @@ static int h2p_pre_connection(conn_rec *c, void *csd)
     h2p_conn *hc;
 
     (void)csd;
+    hc = apr_pcalloc(c->pool, sizeof(*hc));
+    ap_set_module_config(c->conn_config, &h2push_module, hc);
+    ap_add_output_filter_handle(h2p_interim_handle, &hc->interim, NULL, c);
     if (c->master) {
         return DECLINED; /* a stream: its diary is on c->master */
     }
-    hc = apr_pcalloc(c->pool, sizeof(*hc));
 #if APR_HAS_THREADS
     if (apr_thread_mutex_create(&hc->mutex, APR_THREAD_MUTEX_DEFAULT,
                                 c->pool) != APR_SUCCESS) {
@@ -607,7 +682,6 @@ static int h2p_pre_connection(conn_rec *c, void *csd)
 #endif
     apr_pool_cleanup_register(c->pool, hc, conn_cleanup,
                               apr_pool_cleanup_null);
-    ap_set_module_config(c->conn_config, &h2push_module, hc);
     return DECLINED;
 }
 
@@ -620,10 +694,18 @@ typedef struct {
     h2p_conn *conn;            /* NULL: no diary for this request */
     int diary_entries;
     int push_ok;               /* the client takes pushes on this stream */
+    h2p_mode mode;             /* of the decision under way */
+    int lookups;               /* lookups left for this response */
     int static_done;           /* the static list was decided at fixups */
     int remaining;             /* H2PushMax left */
     int promised;
     const char *paths;         /* promised paths, space-separated */
+    apr_array_header_t *late_links; /* hints of a later 103 (dropped), for
+                                  the final response */
+    apr_table_t *page_headers; /* r->headers_out while the 103 is made */
+    int hint_links;            /* links in that 103 */
+    int fixups_ran;            /* else a quick handler (mod_cache) serves */
+    apr_hash_t *own_links;     /* their text: decided already */
     apr_array_header_t *static_cands; /* the static list, once decided */
     h2p_seen *seen;            /* what this response decided, made on use */
     ap_conf_vector_t *lookup_conf; /* per-dir config of lookup parents */
@@ -654,28 +736,58 @@ static const char *h2_var(request_rec *r, const char *name)
     return (v && *v) ? v : NULL;
 }
 
+/* The first request of an internal-redirect chain: the URL asked for. */
+static request_rec *first_of(request_rec *r)
+{
+    while (r->prev) {
+        r = r->prev;
+    }
+    return r;
+}
+
+/* What the request's per-directory configuration allows it. */
+static void req_configure(h2p_req *rq, h2p_dir_conf *dc)
+{
+    const char *v;
+
+    rq->dc = dc;
+    /* mod_http2's H2_PUSH says what the client and the server-wide H2Push
+     * allow; a per-directory "H2Push off" it applies by itself to the
+     * final response only, so it is read here too */
+    v = h2_var(rq->r, "H2_PUSH");
+    rq->push_ok = v && !strcmp(v, "on") && dc->h2_push != 0;
+    rq->remaining = H2P_OR_DEFAULT(dc->max, H2P_DEFAULT_MAX);
+    rq->lookups = rq->remaining * H2P_LOOKUPS_PER_PUSH;
+    if (rq->lookups < H2P_LOOKUPS_MIN) {
+        rq->lookups = H2P_LOOKUPS_MIN;
+    }
+}
+
 static h2p_req *get_req(request_rec *r)
 {
     h2p_req *rq = ap_get_module_config(r->request_config, &h2push_module);
     h2p_srv_conf *sc;
-    const char *v;
 
     if (rq) {
         return rq;
     }
     rq = apr_pcalloc(r->pool, sizeof(*rq));
     rq->r = r;
-    rq->dc = ap_get_module_config(r->per_dir_config, &h2push_module);
     sc = ap_get_module_config(r->server->module_config, &h2push_module);
     rq->diary_entries = H2P_OR_DEFAULT(sc->diary_entries, H2P_DEFAULT_DIARY);
     if (r->connection->master && rq->diary_entries > 0) {
         rq->conn = ap_get_module_config(r->connection->master->conn_config,
                                         &h2push_module);
+#if APR_HAS_THREADS
+        if (rq->conn && !rq->conn->mutex) {
+            rq->conn = NULL;                /* no lock, no diary */
+        }
+#endif
     }
-    v = h2_var(r, "H2_PUSH");
-    rq->push_ok = v && !strcmp(v, "on");
-    rq->remaining = H2P_OR_DEFAULT(rq->dc->max, H2P_DEFAULT_MAX);
+    req_configure(rq, ap_get_module_config(r->per_dir_config,
+                                           &h2push_module));
     rq->paths = "";
+    rq->late_links = apr_array_make(r->pool, 1, sizeof(const char *));
     ap_set_module_config(r->request_config, &h2push_module, rq);
     return rq;
 }
@@ -706,12 +818,26 @@ static void diary_unlock(void *baton)
 #endif
 }
 
+/* What a lookup found: the handler that would serve the path. */
+static int is_default_handler(const request_rec *rr)
+{
+    return !rr->handler || !strcmp(rr->handler, "default-handler")
+           || ap_strchr_c(rr->handler, '/');
+}
+
 /* Would the pushed request be served 200? Look it up the way mod_http2
  * will make it: GET, only the headers it copies from the parent (no
- * Authorization, no Cookie), and no authentication carried over from the
+ * Authorization, no Cookie), none of the parent's environment (a pushed
+ * request starts with its own: SetEnvIf on the parent's cookies must not
+ * open an access rule), and no authentication carried over from the
  * parent (httpd skips auth for a subrequest whose parent has the same
- * per-dir config; a parent with a config vector of its own prevents that).
- * The lookup resolves the path only: no handler runs. */
+ * per-dir config; a parent with a config vector of its own prevents
+ * that). A per-directory rewrite ("redirect:" + internal redirect, as a
+ * front controller does) is followed the way the pushed request would be,
+ * a few hops at most. The lookup resolves the path only: no handler runs.
+ * Files (and .asis files, whose size bounds their body) are checked
+ * against H2PushMaxSize; what a handler makes (CGI, proxy, scripts) has
+ * no size before it runs, and is pushed only with H2PushGenerated on. */
 static h2p_reason verify_path(void *baton, const char *path,
                               const char **ctype)
 {
@@ -720,11 +846,12 @@ static h2p_reason verify_path(void *baton, const char *path,
         "Cache-Control", "Host", NULL
     };
     h2p_req *rq = baton;
-    request_rec *r = rq->r, parent = *r, *rr;
+    request_rec *r = rq->r, parent = *r, *rr = NULL;
     apr_off_t max_size = H2P_OR_DEFAULT(rq->dc->max_size,
                                         H2P_DEFAULT_MAX_SIZE);
     h2p_reason reason = H2P_PROMISED;
-    int i, default_handler;
+    const char *uri = path, *handler = "-";
+    int i, hops;
 
     parent.headers_in = apr_table_make(r->pool, 8);
     for (i = 0; copied[i]; ++i) {
@@ -733,6 +860,8 @@ static h2p_reason verify_path(void *baton, const char *path,
             apr_table_setn(parent.headers_in, copied[i], v);
         }
     }
+    parent.subprocess_env = apr_table_make(r->pool, 1);
+    parent.notes = apr_table_make(r->pool, 1);
     if (!rq->lookup_conf) {
         rq->lookup_conf = ap_merge_per_dir_configs(r->pool, r->per_dir_config,
                                                    h2p_no_dir_conf);
@@ -740,30 +869,56 @@ static h2p_reason verify_path(void *baton, const char *path,
     parent.per_dir_config = rq->lookup_conf;
     parent.user = NULL;
     parent.ap_auth_type = NULL;
-    rr = ap_sub_req_method_uri("GET", path, &parent, NULL);
-    default_handler = !rr->handler || !strcmp(rr->handler, "default-handler")
-                      || ap_strchr_c(rr->handler, '/');
+    for (hops = 0; hops < 4; ++hops) {
+        if (rr) {
+            ap_destroy_sub_req(rr);
+        }
+        rr = ap_sub_req_method_uri("GET", uri, &parent, NULL);
+        if (rr->status != HTTP_OK || !rr->filename
+            || strncmp(rr->filename, "redirect:", 9)) {
+            break;
+        }
+        uri = rr->filename + 9;            /* where the rewrite sends it */
+    }
+    handler = rr->handler ? rr->handler : "-";
     if (rr->status == HTTP_UNAUTHORIZED || rr->status == HTTP_FORBIDDEN
         || rr->status == HTTP_PROXY_AUTHENTICATION_REQUIRED) {
         reason = H2P_SKIP_FORBIDDEN;
     }
-    else if (rr->status != HTTP_OK) {
+    else if (rr->status != HTTP_OK || hops == 4) {
         reason = H2P_SKIP_NOTFOUND;
     }
-    else if (default_handler
-             && (rr->finfo.filetype != APR_REG
-                 || (rr->path_info && *rr->path_info))) {
-        reason = H2P_SKIP_NOTFOUND;
+    else if (is_default_handler(rr)) {
+        if (rr->finfo.filetype != APR_REG
+            || (rr->path_info && *rr->path_info)) {
+            reason = H2P_SKIP_NOTFOUND;
+        }
+        else if (rr->finfo.size > max_size) {
+            reason = H2P_SKIP_TOOLARGE;
+        }
     }
-    else if (default_handler && rr->finfo.size > max_size) {
-        reason = H2P_SKIP_TOOLARGE;
+    else if (!strcmp(rr->handler, "send-as-is")) {
+        if (rr->finfo.filetype != APR_REG) {
+            reason = H2P_SKIP_NOTFOUND;
+        }
+        else if (rr->finfo.size > max_size) {
+            reason = H2P_SKIP_TOOLARGE;    /* its size bounds its body */
+        }
+    }
+    else if (rq->mode == H2P_MODE_PUSH
+             && H2P_OR_DEFAULT(rq->dc->generated, 0) != 1) {
+        reason = H2P_SKIP_GENERATED;
     }
     *ctype = rr->content_type;
-    ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, "h2push verify %s: status "
-                  "%d, handler %s, type %s: %s", path, rr->status,
-                  rr->handler ? rr->handler : "-",
+    ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, "h2push verify %s%s%s: "
+                  "lookup status %d, handler %s, type %s, %s: %s", path,
+                  uri == path ? "" : " (rewritten to ", uri == path ? "" :
+                  apr_pstrcat(r->pool, uri, ")", NULL), rr->status, handler,
                   rr->content_type ? rr->content_type : "-",
-                  h2p_reason_name(reason));
+                  rr->finfo.filetype == APR_REG
+                  ? apr_psprintf(r->pool, "file of %" APR_OFF_T_FMT " bytes",
+                                 rr->finfo.size)
+                  : "no file", h2p_reason_name(reason));
     ap_destroy_sub_req(rr);
     return reason;
 }
@@ -771,7 +926,7 @@ static h2p_reason verify_path(void *baton, const char *path,
 static void init_policy(h2p_req *rq, h2p_policy *pol, h2p_mode mode,
                         int request_ok)
 {
-    request_rec *r = rq->r;
+    request_rec *r = rq->r, *first = first_of(r);
     const char *host = apr_table_get(r->headers_in, "Host");
 
     memset(pol, 0, sizeof(*pol));
@@ -779,7 +934,12 @@ static void init_policy(h2p_req *rq, h2p_policy *pol, h2p_mode mode,
     pol->authority = host ? host
                           : apr_psprintf(r->pool, "%s:%u", r->hostname,
                                          ap_get_server_port(r));
-    pol->base_path = r->parsed_uri.path ? r->parsed_uri.path : r->uri;
+    /* relative references resolve against the URL the client asked for,
+     * whatever a rewrite made of it */
+    pol->base_path = first->parsed_uri.path ? first->parsed_uri.path
+                                            : first->uri;
+    pol->self_query = first->args;
+    pol->lookups = &rq->lookups;
     pol->request_ok = request_ok;
     pol->mode = mode;
     pol->links_on = H2P_OR_DEFAULT(rq->dc->links, 1);
@@ -801,7 +961,8 @@ static void init_policy(h2p_req *rq, h2p_policy *pol, h2p_mode mode,
 static const char *source_name(h2p_source src)
 {
     return src == H2P_SRC_STATIC ? "static"
-           : src == H2P_SRC_LEARNED ? "learned" : "link";
+           : src == H2P_SRC_LEARNED ? "learned"
+           : src == H2P_SRC_INTERIM ? "interim" : "link";
 }
 
 /* Decide, then count and log each decision and note what was promised.
@@ -813,6 +974,7 @@ static int decide(h2p_req *rq, h2p_mode mode, int request_ok,
     h2p_policy pol;
     int i, n;
 
+    rq->mode = mode;
     init_policy(rq, &pol, mode, request_ok);
     n = h2p_policy_decide(r->pool, &pol, cands);
     rq->remaining = pol.remaining;
@@ -824,7 +986,7 @@ static int decide(h2p_req *rq, h2p_mode mode, int request_ok,
 
         apr_atomic_inc64(&h2p_stats->reasons[c->reason]);
         rq->promised += c->reason == H2P_PROMISED;
-        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, APLOGNO(10901)
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                       "h2push decision: source=%s target=<%.200s> path=%.200s"
                       " result=%s%s%s%s", source_name(c->source),
                       l->bad ? l->raw : l->target, c->path ? c->path : "-",
@@ -854,14 +1016,6 @@ static h2p_srv_conf *learning(request_rec *r)
     h2p_srv_conf *sc = ap_get_module_config(r->server->module_config,
                                             &h2push_module);
     return (sc->learn == 1 && sc->store) ? sc : NULL;
-}
-
-static request_rec *first_of(request_rec *r)
-{
-    while (r->prev) {
-        r = r->prev;
-    }
-    return r;
 }
 
 static void learn_lock(void)
@@ -1181,27 +1335,65 @@ static int h2p_log_transaction(request_rec *r)
 /* ------------------------------------------------------------------ */
 /* Before the handler: one 103 with the static list and learned hints  */
 
+static int readable(request_rec *r)
+{
+    apr_file_t *f;
+
+    if (apr_file_open(&f, r->filename, APR_FOPEN_READ, APR_OS_DEFAULT,
+                      r->pool) != APR_SUCCESS) {
+        return 0;
+    }
+    apr_file_close(f);
+    return 1;
+}
+
 /* Will the page be served, so that pushing or hinting ahead of it is
  * right? A conditional request may end as 304, a missing file as 404, a
  * 100-continue must come first: those wait for the output filter. */
+static int conditional_free(request_rec *r)
+{
+    return r->method_number == M_GET && !r->header_only && !r->expecting_100
+           && !apr_table_get(r->headers_in, "If-None-Match")
+           && !apr_table_get(r->headers_in, "If-Modified-Since");
+}
+
 static int page_will_be_served(request_rec *r)
 {
-    if (r->method_number != M_GET || r->header_only || r->expecting_100) {
-        return 0;
-    }
-    if (apr_table_get(r->headers_in, "If-None-Match")
-        || apr_table_get(r->headers_in, "If-Modified-Since")) {
+    if (!conditional_free(r)) {
         return 0;
     }
     if (r->handler && !strcmp(r->handler, "redirect-handler")) {
         return 0;
     }
-    if (r->finfo.filetype == APR_NOFILE
-        && (!r->handler || !strcmp(r->handler, "default-handler")
-            || ap_strchr_c(r->handler, '/'))) {
+    if (!is_default_handler(r)) {
+        return 1;
+    }
+    /* the default handler (or mod_autoindex) answers 404 or 403 for a
+     * missing file, a directory without Options Indexes and an unreadable
+     * file: no hints ahead of that */
+    if (r->finfo.filetype == APR_DIR) {
+        return (ap_allow_options(r) & OPT_INDEXES)
+               && ap_find_linked_module("mod_autoindex.c");
+    }
+    return r->finfo.filetype == APR_REG;  /* readable(): once it matters */
+}
+
+/* The HTTP/1.1 leg of an h2c Upgrade: the request runs again as h2
+ * stream 1, which sends the 103; this leg must not send one as well. */
+static int upgrading_to_h2(request_rec *r)
+{
+    const char *up = apr_table_get(r->headers_in, "Upgrade");
+    const char *conn = apr_table_get(r->headers_in, "Connection");
+    apr_array_header_t *offers = NULL;
+    const char *proto;
+
+    if (r->connection->master || !up || !conn
+        || !ap_find_token(r->pool, conn, "upgrade")
+        || ap_parse_token_list_strict(r->pool, up, &offers, 0) || !offers) {
         return 0;
     }
-    return 1;
+    proto = ap_select_protocol(r->connection, r, r->server, offers);
+    return proto && strcmp(proto, ap_get_protocol(r->connection));
 }
 
 /* Push to a push client; else hints, when H2PushEarlyHints asks for them
@@ -1214,7 +1406,11 @@ static h2p_mode fixups_mode(request_rec *r, const h2p_req *rq,
 {
     const char *mode;
     const request_rec *q;
-    int eh = H2P_OR_DEFAULT(rq->dc->early_hints, EH_OFF);
+    h2p_srv_conf *sc = ap_get_module_config(r->server->module_config,
+                                            &h2push_module);
+    /* unset: what mod_http2's H2EarlyHints gave its own H2PushResource */
+    int eh = H2P_OR_DEFAULT(rq->dc->early_hints,
+                            sc->h2_early_hints == 1 ? EH_H2 : EH_OFF);
 
     if (frq->hinted) {
         return H2P_MODE_NONE;
@@ -1228,7 +1424,7 @@ static h2p_mode fixups_mode(request_rec *r, const h2p_req *rq,
         return h2_var(r, "H2_PUSHED") ? H2P_MODE_NONE : H2P_MODE_PUSH;
     }
     if (eh == EH_OFF || r->proto_num < HTTP_VERSION(1, 1)
-        || (eh == EH_H2 && !r->connection->master)) {
+        || (eh == EH_H2 && !r->connection->master) || upgrading_to_h2(r)) {
         return H2P_MODE_NONE;
     }
     mode = apr_table_get(r->headers_in, "Sec-Fetch-Mode");
@@ -1238,28 +1434,22 @@ static h2p_mode fixups_mode(request_rec *r, const h2p_req *rq,
     return H2P_MODE_HINT;
 }
 
-static void send_103(request_rec *r, const apr_array_header_t *cands, int n)
+static h2p_interim *interim_of(conn_rec *c)
 {
-    apr_table_t *saved = r->headers_out;
-    const char *old_line = r->status_line;
-    int i, old_status = r->status;
+    h2p_conn *hc = ap_get_module_config(c->conn_config, &h2push_module);
 
-    r->headers_out = apr_table_make(r->pool, cands->nelts);
-    for (i = 0; i < cands->nelts; ++i) {
-        const h2p_cand *c = &APR_ARRAY_IDX(cands, i, h2p_cand);
-        if (c->reason == H2P_PROMISED || c->reason == H2P_HINTED) {
-            apr_table_addn(r->headers_out, "Link",
-                           h2p_link_emit(r->pool, c->link, c));
-        }
+    return hc ? &hc->interim : NULL;
+}
+
+/* Decide the 1xx of this request from now until its final response. */
+static void interim_arm(request_rec *r)
+{
+    h2p_interim *in = interim_of(r->connection);
+
+    if (in) {
+        in->r = r;
+        in->len = 0;
     }
-    r->status = HTTP_EARLY_HINTS;
-    r->status_line = "103 Early Hints";
-    ap_send_interim_response(r, 1);   /* sends and empties headers_out */
-    r->headers_out = saved;
-    r->status = old_status;
-    r->status_line = old_line;
-    apr_atomic_inc64(&h2p_stats->hints[H_SENT]);
-    apr_atomic_add64(&h2p_stats->hints[H_LINKS], (apr_uint64_t)n);
 }
 
 /* The links learned for the URL asked for, as candidates. */
@@ -1277,35 +1467,107 @@ static void add_learned(request_rec *r, h2p_req *rq,
     }
 }
 
-static int h2p_fixups(request_rec *r)
+/* Decide the static list and the learned hints before the handler, and
+ * prepare their 103 (h2p_fixups_send() sends it). 'cached': a response
+ * from mod_cache's quick handler, a 200 with no file behind it here. */
+static void early_decide(request_rec *r, h2p_req *rq, int cached)
 {
-    h2p_req *rq, *frq;
+    h2p_req *frq = r->prev ? get_req(first_of(r)) : rq;
     apr_array_header_t *cands;
     h2p_mode mode;
     int n;
 
-    if (r->main) {
-        return DECLINED;
-    }
-    rq = get_req(r);
-    frq = r->prev ? get_req(first_of(r)) : rq;
     mode = fixups_mode(r, rq, frq);
-    if (mode == H2P_MODE_NONE || !page_will_be_served(r)) {
-        return DECLINED;
+    if (mode == H2P_MODE_NONE
+        || (cached ? !conditional_free(r) : !page_will_be_served(r))) {
+        return;
     }
     cands = apr_array_make(r->pool, 8, sizeof(h2p_cand));
     h2p_cands_add(cands, rq->dc->resources, H2P_SRC_STATIC);
     add_learned(r, rq, cands);
-    if (!cands->nelts) {
-        return DECLINED;
+    if (!cands->nelts
+        || (!cached && is_default_handler(r) && r->finfo.filetype == APR_REG
+            && !readable(r))) {
+        return;
     }
     n = decide(rq, mode, 1, cands);
     rq->static_done = 1;
     rq->static_cands = cands;
     if (n) {
-        send_103(r, cands, n);
-        frq->hinted = 1;
+        int i;
+
+        rq->page_headers = r->headers_out;
+        r->headers_out = apr_table_make(r->pool, n);
+        rq->own_links = apr_hash_make(r->pool);
+        for (i = 0; i < cands->nelts; ++i) {
+            const h2p_cand *c = &APR_ARRAY_IDX(cands, i, h2p_cand);
+            if (c->reason == H2P_PROMISED || c->reason == H2P_HINTED) {
+                const char *v = h2p_link_emit(r->pool, c->link, c);
+                apr_table_addn(r->headers_out, "Link", v);
+                apr_hash_set(rq->own_links, v, APR_HASH_KEY_STRING, v);
+            }
+        }
+        rq->hint_links = n;
     }
+}
+
+static int h2p_fixups(request_rec *r)
+{
+    h2p_req *rq;
+
+    if (r->main) {
+        return DECLINED;
+    }
+    rq = get_req(r);
+    rq->fixups_ran = 1;
+    interim_arm(r);        /* mod_http2's own 103 (H2EarlyHint) is next */
+    early_decide(r, rq, 0);
+    return DECLINED;
+}
+
+/* The last fixups: send the 103 prepared by h2p_fixups(), unless mod_http2
+ * sent one for its own H2EarlyHint in between, which took this module's
+ * links along (it sends whatever r->headers_out holds and empties it):
+ * either way the client gets one 103. */
+static int h2p_fixups_send(request_rec *r)
+{
+    h2p_req *rq = ap_get_module_config(r->request_config, &h2push_module);
+    h2p_interim *in = interim_of(r->connection);
+    const apr_array_header_t *elts;
+    const char *old_line = r->status_line;
+    int i, old_status = r->status;
+
+    if (!rq || !rq->page_headers) {
+        return DECLINED;
+    }
+    if (apr_table_get(r->headers_out, "Link")) {
+        /* the 103 has the Links; what other hooks added meanwhile belongs
+         * to the page */
+        elts = apr_table_elts(r->headers_out);
+        r->headers_out = apr_table_make(r->pool, rq->hint_links);
+        for (i = 0; i < elts->nelts; ++i) {
+            apr_table_entry_t *e = &APR_ARRAY_IDX(elts, i, apr_table_entry_t);
+            apr_table_addn(strcasecmp(e->key, "Link") ? rq->page_headers
+                                                      : r->headers_out,
+                           e->key, e->val);
+        }
+        r->status = HTTP_EARLY_HINTS;
+        r->status_line = "103 Early Hints";
+        if (in) {
+            in->bypass = 1;               /* decided already */
+        }
+        ap_send_interim_response(r, 1);   /* sends and empties headers_out */
+        if (in) {
+            in->bypass = 0;
+        }
+        r->status = old_status;
+        r->status_line = old_line;
+        apr_atomic_inc64(&h2p_stats->hints[H_SENT]);
+    }                       /* else interim_decide() counted mod_http2's */
+    r->headers_out = rq->page_headers;
+    rq->page_headers = NULL;
+    get_req(first_of(r))->hinted = 1;
+    apr_atomic_add64(&h2p_stats->hints[H_LINKS], (apr_uint64_t)rq->hint_links);
     return DECLINED;
 }
 
@@ -1329,7 +1591,8 @@ static int response_eligible(request_rec *r)
 /* The static list in the final response. To a push client: what the 103
  * promised is not repeated, what was withheld goes with nopush. To anyone
  * else: what was hinted, as plain preloads a browser can act on. */
-static void add_static_links(request_rec *r, h2p_req *rq, int at_fixups)
+static void add_static_links(request_rec *r, h2p_req *rq, int at_fixups,
+                             h2p_seen *final)
 {
     int i;
 
@@ -1338,8 +1601,10 @@ static void add_static_links(request_rec *r, h2p_req *rq, int at_fixups)
 
         if (c->source != H2P_SRC_STATIC
             || (rq->push_ok && at_fixups && c->reason == H2P_PROMISED)
-            || (!rq->push_ok && c->reason != H2P_HINTED)) {
-            continue;
+            || (!rq->push_ok && c->reason != H2P_HINTED)
+            || (c->path && h2p_seen_add(final, h2p_diary_key_pair(
+                                            0, h2p_hash(c->path))))) {
+            continue;       /* one Link a target: a header named it */
         }
         apr_table_addn(r->headers_out, "Link",
                        h2p_link_emit(r->pool, c->link, c));
@@ -1349,12 +1614,14 @@ static void add_static_links(request_rec *r, h2p_req *rq, int at_fixups)
 /* The Link headers of the response: decided; put back (h2p_lines_emit:
  * each link-value a header of its own, so that nothing in one can hide
  * another from mod_http2's parser: promised plain, withheld with nopush,
- * malformed dropped) when mod_http2 will read them for pushes; learned. */
+ * malformed dropped) when mod_http2 will read them for pushes, or when a
+ * target is named twice (one Link a target); learned. */
 static void decide_response(request_rec *r, h2p_req *rq)
 {
     apr_array_header_t *cands = apr_array_make(r->pool, 16, sizeof(h2p_cand));
+    h2p_seen *final = h2p_seen_make(r->pool);
     h2p_lines *lines;
-    int at_fixups = rq->static_done;
+    int i, at_fixups = rq->static_done;
 
     apr_atomic_inc64(&h2p_stats->top[C_RESPONSES]);
     lines = h2p_lines_collect(r->pool, r->headers_out, r->err_headers_out,
@@ -1362,7 +1629,7 @@ static void decide_response(request_rec *r, h2p_req *rq)
     if (cands->nelts) {
         decide(rq, rq->push_ok ? H2P_MODE_PUSH : H2P_MODE_NONE,
                response_eligible(r), cands);
-        if (rq->push_ok) {
+        if (h2p_cands_dedupe(final, cands) || rq->push_ok) {
             h2p_lines_emit(r->pool, lines, cands);
         }
     }
@@ -1375,7 +1642,11 @@ static void decide_response(request_rec *r, h2p_req *rq)
                rq->push_ok ? response_eligible(r) : hint_eligible(r),
                rq->static_cands);
     }
-    add_static_links(r, rq, at_fixups);
+    add_static_links(r, rq, at_fixups, final);
+    for (i = 0; i < rq->late_links->nelts; ++i) {
+        apr_table_addn(r->headers_out, "Link",
+                       APR_ARRAY_IDX(rq->late_links, i, const char *));
+    }
 }
 
 static apr_status_t h2p_out_filter(ap_filter_t *f, apr_bucket_brigade *bb)
@@ -1384,11 +1655,190 @@ static apr_status_t h2p_out_filter(ap_filter_t *f, apr_bucket_brigade *bb)
 
     /* the headers are settled by the first brigade: act once, step out;
      * a pushed response is the answer to a decision, not a new one */
+    h2p_interim *in = interim_of(r->connection);
+
     ap_remove_output_filter(f);
+    if (in && in->r) {
+        in->r = NULL;       /* the final response: no 1xx after it */
+        in->len = 0;
+    }
     if (!r->main && !h2_var(r, "H2_PUSHED")) {
         decide_response(r, get_req(r));
     }
     return ap_pass_brigade(f->next, bb);
+}
+
+/* ------------------------------------------------------------------ */
+/* 103s of handlers and proxied backends (interim responses)          */
+
+#define H2P_INTERIM_MAX (64 * 1024)   /* a 1xx block held at most */
+
+/* The policy for the Link headers of one 103 a handler sent: to a push
+ * client promised plain, withheld with nopush (mod_http2 pushes from it);
+ * to anyone else only what is hinted, and only in the first 103 of the
+ * response (browsers act on the first): later ones are dropped and their
+ * hints go into the final response's Link headers instead. Returns the
+ * block to send, or NULL to drop it. */
+static const char *interim_decide(request_rec *r, const char *block,
+                                  apr_size_t len)
+{
+    h2p_req *rq = get_req(r), *frq = get_req(first_of(r));
+    apr_table_t *t = apr_table_make(r->pool, 8);
+    apr_array_header_t *cands = apr_array_make(r->pool, 8, sizeof(h2p_cand));
+    const apr_array_header_t *elts;
+    apr_array_header_t *others;
+    h2p_lines *lines;
+    char *text = apr_pstrmemdup(r->pool, block, len), *line, *last, *status;
+    const char *out;
+    int i, j, kept = 0, own = 0;
+
+    status = apr_strtok(text, "\r\n", &last);
+    if (!status || strlen(status) < 12 || strncmp(status + 8, " 103", 4)) {
+        return apr_pstrmemdup(r->pool, block, len);     /* 100, 102... */
+    }
+    while ((line = apr_strtok(NULL, "\r\n", &last)) != NULL) {
+        char *v = strchr(line, ':');
+        if (v) {
+            *v++ = '\0';
+            apr_table_addn(t, line, apr_pstrdup(r->pool, v + strspn(v, " \t")));
+        }
+    }
+    if (!(lines = h2p_lines_collect(r->pool, t, NULL, cands))) {
+        return apr_pstrmemdup(r->pool, block, len);     /* no Link */
+    }
+    /* this module's own links (mod_http2 took them into its 103 for
+     * H2EarlyHint) were decided at fixups: passed on as they are */
+    others = apr_array_make(r->pool, cands->nelts, sizeof(h2p_cand));
+    for (i = 0; i < cands->nelts; ++i) {
+        h2p_cand *c = &APR_ARRAY_IDX(cands, i, h2p_cand);
+        c->source = H2P_SRC_INTERIM;
+        if (rq->own_links && apr_hash_get(rq->own_links, c->link->raw,
+                                          c->link->raw_len)) {
+            c->reason = H2P_SKIP_CLIENT;      /* h2p_link_emit: as it came */
+            ++own;
+        }
+        else {
+            *(h2p_cand *)apr_array_push(others) = *c;
+        }
+    }
+    decide(rq, rq->push_ok ? H2P_MODE_PUSH : H2P_MODE_HINT,
+           r->method_number == M_GET, others);
+    for (i = 0, j = 0; i < cands->nelts; ++i) {
+        h2p_cand *c = &APR_ARRAY_IDX(cands, i, h2p_cand);
+        if (c->reason != H2P_SKIP_CLIENT) {
+            *c = APR_ARRAY_IDX(others, j++, h2p_cand);
+        }
+        else {
+            kept++;
+            continue;
+        }
+        if (rq->push_ok) {
+            continue;
+        }
+        if (c->reason != H2P_HINTED) {
+            c->reason = H2P_SKIP_DUPLICATE;   /* h2p_link_emit drops it */
+        }
+        else if (frq->hinted) {               /* a 103 went out already */
+            APR_ARRAY_PUSH(rq->late_links, const char *) =
+                h2p_link_emit(r->pool, c->link, c);
+        }
+        kept += c->reason == H2P_HINTED;
+    }
+    h2p_lines_emit(r->pool, lines, cands);
+    if (!rq->push_ok && (frq->hinted || !kept)) {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "h2push interim: 103 "
+                      "dropped (%s)", kept ? "a 103 went out already: its "
+                      "hints go into the final response" : "nothing in it "
+                      "to hint");
+        return NULL;
+    }
+    frq->hinted = 1;
+    if (!own) {
+        apr_atomic_inc64(&h2p_stats->hints[H_SENT]);
+    }
+    out = apr_pstrcat(r->pool, status, "\r\n", NULL);
+    elts = apr_table_elts(t);
+    for (i = 0; i < elts->nelts; ++i) {
+        const apr_table_entry_t *e = &APR_ARRAY_IDX(elts, i,
+                                                    apr_table_entry_t);
+        out = apr_pstrcat(r->pool, out, e->key, ": ", e->val, "\r\n", NULL);
+    }
+    return apr_pstrcat(r->pool, out, "\r\n", NULL);
+}
+
+/* Stop deciding 1xx blocks: pass what is held as it came. */
+static apr_status_t interim_disarm(ap_filter_t *f, h2p_interim *in,
+                                   apr_bucket_brigade *bb)
+{
+    if (in->len) {
+        APR_BRIGADE_INSERT_HEAD(bb, apr_bucket_heap_create(
+                                    in->buf, in->len, NULL,
+                                    f->c->bucket_alloc));
+    }
+    in->r = NULL;
+    in->len = 0;
+    return ap_pass_brigade(f->next, bb);
+}
+
+/* Connection filter: while a request is armed, whole 1xx blocks
+ * ("HTTP/1.1 103 ...\r\n...\r\n\r\n", as ap_send_interim_response writes
+ * them on HTTP/1.1 and on an h2 stream's connection, where mod_http2
+ * reads them) are collected and passed on as interim_decide() makes
+ * them. Anything else (the final response, h2 frames after an Upgrade)
+ * disarms it. */
+static apr_status_t h2p_interim_filter(ap_filter_t *f, apr_bucket_brigade *bb)
+{
+    h2p_interim *in = f->ctx;
+
+    while (in->r && !in->bypass && !APR_BRIGADE_EMPTY(bb)) {
+        apr_bucket *b = APR_BRIGADE_FIRST(bb);
+        const char *data, *end;
+        apr_size_t n;
+
+        if (APR_BUCKET_IS_FLUSH(b)) {
+            apr_bucket_delete(b);           /* a whole block is flushed */
+            continue;
+        }
+        if (APR_BUCKET_IS_METADATA(b)
+            || apr_bucket_read(b, &data, &n, APR_BLOCK_READ) != APR_SUCCESS
+            || in->len + n > H2P_INTERIM_MAX) {
+            return interim_disarm(f, in, bb);
+        }
+        if (in->len + n > in->size) {
+            char *buf = apr_palloc(f->c->pool, in->size = H2P_INTERIM_MAX);
+            memcpy(buf, in->buf, in->len);
+            in->buf = buf;
+        }
+        memcpy(in->buf + in->len, data, n);
+        in->len += n;
+        apr_bucket_delete(b);
+        if (in->len >= 10 && (strncmp(in->buf, "HTTP/1.", 7)
+                              || in->buf[9] != '1')) {
+            return interim_disarm(f, in, bb);        /* not a 1xx */
+        }
+        while ((end = memmem(in->buf, in->len, "\r\n\r\n", 4)) != NULL) {
+            apr_size_t blen = (apr_size_t)(end + 4 - in->buf);
+            const char *out = interim_decide(in->r, in->buf, blen);
+            apr_bucket_brigade *ob;
+            apr_status_t rv;
+
+            memmove(in->buf, in->buf + blen, in->len - blen);
+            in->len -= blen;
+            if (!out) {
+                continue;
+            }
+            ob = apr_brigade_create(f->c->pool, f->c->bucket_alloc);
+            APR_BRIGADE_INSERT_TAIL(ob, apr_bucket_heap_create(
+                                        out, strlen(out), NULL,
+                                        f->c->bucket_alloc));
+            APR_BRIGADE_INSERT_TAIL(ob, apr_bucket_flush_create(
+                                        f->c->bucket_alloc));
+            if ((rv = ap_pass_brigade(f->next, ob)) != APR_SUCCESS) {
+                return rv;
+            }
+        }
+    }
+    return APR_BRIGADE_EMPTY(bb) ? APR_SUCCESS : ap_pass_brigade(f->next, bb);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1477,15 +1927,22 @@ static apr_status_t h2p_html_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     for (i = 0; i < ctx->found->nelts; ++i) {
         const char *v = APR_ARRAY_IDX(ctx->found, i, const char *);
 
+        if (added >= H2P_HTML_MAX_LINKS) {
+            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "h2push html: "
+                          "%d more links left out: at most %d are taken "
+                          "from a page", ctx->found->nelts - i,
+                          H2P_HTML_MAX_LINKS);
+            break;
+        }
         if (!html_link_usable(ctx->scan, v)) {
-            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, APLOGNO(10910)
+            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                           "h2push html: found %s, left out: the page has a "
                           "<base href>", v);
             continue;
         }
         apr_table_addn(r->headers_out, "Link", v);
         ++added;
-        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, APLOGNO(10907)
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                       "h2push html: found %s", v);
     }
     apr_atomic_add64(&h2p_stats->hints[H_HTML], (apr_uint64_t)added);
@@ -1503,11 +1960,28 @@ static void h2p_insert_filter(request_rec *r)
 {
     h2p_dir_conf *dc;
 
+    h2p_req *rq;
+
     if (r->main) {
         return;
     }
+    rq = get_req(r);
+    if (!rq->fixups_ran) {
+        /* a cache hit (mod_cache's quick handler): no phase merged the
+         * <Location>, <Directory> and .htaccess settings; a lookup does,
+         * and the hints go out now, as they would have at fixups */
+        request_rec *rr = ap_sub_req_lookup_uri(r->uri, r, NULL);
+
+        req_configure(rq, ap_get_module_config(rr->per_dir_config,
+                                               &h2push_module));
+        rq->fixups_ran = 1;
+        interim_arm(r);
+        early_decide(r, rq, 1);
+        h2p_fixups_send(r);
+    }
+    interim_arm(r);         /* until the final response starts */
     ap_add_output_filter_handle(h2p_filter_handle, NULL, r, r->connection);
-    dc = ap_get_module_config(r->per_dir_config, &h2push_module);
+    dc = rq->dc;
     if (H2P_OR_DEFAULT(dc->from_html, 0) == 1) {
         ap_add_output_filter_handle(h2p_html_filter_handle, NULL, r,
                                     r->connection);
@@ -1647,6 +2121,80 @@ static int h2p_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
                              0) == APR_SUCCESS ? OK : HTTP_INTERNAL_SERVER_ERROR;
 }
 
+/* .htaccess files: httpd would hand "H2PushResource" lines to mod_http2
+ * as well (it pushed a path named "off", and sent a 103 of its own for
+ * every entry). This module opens .htaccess files itself and renames the
+ * directive at the start of each logical line to the name only it
+ * defines, as scan_config_lines() does for the main configuration. */
+typedef struct {
+    ap_configfile_t *file;
+    int continued;                 /* the last line ended with '\' */
+} h2p_htaccess;
+
+#define H2P_RESOURCE_QUOTED "\"" H2P_RESOURCE_OWN "\""
+
+static apr_status_t htaccess_getch(char *ch, void *param)
+{
+    h2p_htaccess *h = param;
+
+    return h->file->getch(ch, h->file->param);
+}
+
+static apr_status_t htaccess_getstr(void *buf, apr_size_t bufsiz,
+                                    void *param)
+{
+    static const char name[] = "H2PushResource";
+    h2p_htaccess *h = param;
+    char *s = buf, *w;
+    apr_size_t len, extra = sizeof(H2P_RESOURCE_QUOTED) - sizeof(name);
+    apr_status_t rv = h->file->getstr(buf, bufsiz, h->file->param);
+    int continued = h->continued;
+
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    len = strlen(s);
+    h->continued = len >= 2 && s[len - 1] == '\n'
+                   && (s[len - 2] == '\\'
+                       || (len >= 3 && s[len - 2] == '\r'
+                           && s[len - 3] == '\\'));
+    for (w = s; apr_isspace(*w); ++w)
+        ;
+    if (!continued && !strncasecmp(w, name, sizeof(name) - 1)
+        && (apr_isspace(w[sizeof(name) - 1]) || !w[sizeof(name) - 1])
+        && len + extra < bufsiz) {
+        memmove(w + sizeof(name) - 1 + extra, w + sizeof(name) - 1,
+                len - (apr_size_t)(w - s) - (sizeof(name) - 1) + 1);
+        memcpy(w, H2P_RESOURCE_QUOTED, sizeof(H2P_RESOURCE_QUOTED) - 1);
+    }
+    return APR_SUCCESS;
+}
+
+static apr_status_t htaccess_close(void *param)
+{
+    h2p_htaccess *h = param;
+
+    return h->file->close ? h->file->close(h->file->param) : APR_SUCCESS;
+}
+
+static apr_status_t h2p_open_htaccess(request_rec *r, const char *dir_name,
+                                      const char *access_name,
+                                      ap_configfile_t **conffile,
+                                      const char **full_name)
+{
+    h2p_htaccess *h = apr_pcalloc(r->pool, sizeof(*h));
+    apr_status_t rv;
+
+    *full_name = ap_make_full_path(r->pool, dir_name, access_name);
+    rv = ap_pcfg_openfile(&h->file, r->pool, *full_name);
+    if (rv == APR_SUCCESS) {
+        *conffile = ap_pcfg_open_custom(r->pool, *full_name, h,
+                                        htaccess_getch, htaccess_getstr,
+                                        htaccess_close);
+    }
+    return rv;
+}
+
 /* In .htaccess files both modules see H2PushResource, this one first only
  * when loaded after mod_http2: insist on that order. */
 static int h2p_check_config(apr_pool_t *pconf, apr_pool_t *plog,
@@ -1657,7 +2205,7 @@ static int h2p_check_config(apr_pool_t *pconf, apr_pool_t *plog,
     (void)pconf; (void)plog; (void)ptemp;
     for (m = ap_top_module; m && m != &h2push_module; m = m->next) {
         if (!strcmp(m->name, "mod_http2.c")) {
-            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, APLOGNO(10902)
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
                          "mod_h2push must be loaded after mod_http2: move "
                          "'LoadModule h2push_module ...' below 'LoadModule "
                          "http2_module ...' (with Debian's a2enmod, "
@@ -1884,12 +2432,12 @@ static int h2p_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     h2_var_lookup = APR_RETRIEVE_OPTIONAL_FN(http2_var_lookup);
     h2p_no_dir_conf = ap_create_per_dir_config(pconf);
     if (!h2_var_lookup) {
-        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, APLOGNO(10903)
+        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
                      "mod_http2 is not loaded: mod_h2push will push "
                      "nothing, and only add static-list Link headers");
     }
     if (eh_wanted && !eh_forwarded) {
-        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, APLOGNO(10908)
+        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
                      "H2PushEarlyHints is on but mod_http2's H2EarlyHints is "
                      "not: on HTTP/2, 103 responses will not reach clients "
                      "(add 'H2EarlyHints on')");
@@ -1904,7 +2452,7 @@ static int h2p_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         memset(h2p_stats, 0, sizeof(*h2p_stats));
     }
     else {
-        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, APLOGNO(10904)
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
                      "no shared memory for the counters: the status page "
                      "shows one child's counts");
         h2p_stats = &h2p_local_counters;
@@ -1947,6 +2495,13 @@ static const command_rec h2p_cmds[] = {
     AP_INIT_TAKE1("H2PushLearnScope", cmd_learn_scope, NULL, ACCESS_CONF,
         "on|off: the URLs of this section learn and replay together what "
         "their recent responses agree on"),
+    AP_INIT_TAKE1("H2PushGenerated", cmd_generated, NULL, OR_FILEINFO,
+        "on|off: push targets a handler makes (CGI, proxy, scripts), whose "
+        "size is not known before they run (default off: hinted only)"),
+    AP_INIT_TAKE1("H2Push", cmd_h2_push, NULL, RSRC_CONF | OR_AUTHCFG,
+        "mod_http2's H2Push, read by mod_h2push too"),
+    AP_INIT_TAKE1("H2EarlyHints", cmd_h2_early_hints, NULL, RSRC_CONF,
+        "mod_http2's H2EarlyHints, read by mod_h2push too"),
     AP_INIT_TAKE1("H2PushFromHTML", cmd_from_html, NULL, OR_FILEINFO,
         "on|off: find <link rel=preload> in the head of HTML responses"),
     AP_INIT_TAKE1("H2PushHTMLScanMax", cmd_scan_max, NULL, OR_FILEINFO,
@@ -1964,8 +2519,12 @@ static void h2p_register_hooks(apr_pool_t *p)
     ap_hook_check_config(h2p_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(h2p_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(h2p_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_open_htaccess(h2p_open_htaccess, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_pre_connection(h2p_pre_connection, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_fixups(h2p_fixups, after_dir, NULL, APR_HOOK_LAST);
+    /* after mod_dir, before mod_http2's own 103 (H2EarlyHint), which then
+     * carries this module's links too; h2p_fixups_send() sends it if not */
+    ap_hook_fixups(h2p_fixups, after_dir, NULL, APR_HOOK_LAST - 1);
+    ap_hook_fixups(h2p_fixups_send, NULL, NULL, APR_HOOK_REALLY_LAST);
     ap_hook_log_transaction(h2p_log_transaction, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_insert_filter(h2p_insert_filter, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(h2p_status_handler, NULL, NULL, APR_HOOK_MIDDLE);
@@ -1975,6 +2534,10 @@ static void h2p_register_hooks(apr_pool_t *p)
                                                   h2p_out_filter, NULL,
                                                   AP_FTYPE_PROTOCOL - 1);
     /* before content codings (mod_deflate), after content generators */
+    /* before mod_ssl (HTTP/1.1) and mod_http2's stream filters (NETWORK) */
+    h2p_interim_handle = ap_register_output_filter("H2PUSH_INTERIM",
+                                                   h2p_interim_filter, NULL,
+                                                   AP_FTYPE_CONNECTION);
     h2p_html_filter_handle = ap_register_output_filter(H2P_HTML_FILTER_NAME,
                                                        h2p_html_filter, NULL,
                                                        AP_FTYPE_CONTENT_SET - 1);

@@ -73,8 +73,8 @@ static int word_is(const char *s, apr_size_t n, const char *w)
     return !w[n];
 }
 
-/* Does a rel value hold the relation type "preload" (any case)? */
-static int rel_has_preload(const char *v)
+/* Does a rel value hold the relation type 'type' (any case)? */
+static int rel_has(const char *v, const char *type)
 {
     const char *t;
 
@@ -82,7 +82,7 @@ static int rel_has_preload(const char *v)
         v = skip_ows(v);
         for (t = v; *t && !IS_OWS(*t); t++)
             ;
-        if (word_is(v, t - v, "preload")) {
+        if (word_is(v, t - v, type)) {
             return 1;
         }
         v = t;
@@ -161,7 +161,9 @@ static void note_param(h2p_link *l, const h2p_param *prm, apr_size_t n,
         if (!*seen_rel) {
             *seen_rel = 1;
             l->preload = prm->value && ((vn == 7 && !memcmp(v, "preload", 7))
-                                        || rel_has_preload(v));
+                                        || rel_has(v, "preload"));
+            l->modulepreload = prm->value && !l->preload
+                               && rel_has(v, "modulepreload");
         }
         break;
     case 6:

@@ -34,6 +34,7 @@ typedef struct {
     int nparams;
     int bad;                  /**< 1: malformed; only raw is meaningful */
     int preload;              /**< rel holds the token "preload" (any case) */
+    int modulepreload;        /**< else it holds "modulepreload" */
     int nopush;               /**< a "nopush" parameter is present */
     int critical;             /**< a "critical" parameter is present */
     int canonical;            /**< raw is exactly what h2p_link_format()

@@ -13,7 +13,8 @@
 static const char * const reason_names[H2P_NREASONS] = {
     "promised", "nopush", "diary", "not-same-origin", "bad-link",
     "not-found", "forbidden", "too-large", "over-limit", "client-disabled",
-    "not-eligible-request", "duplicate", "links-off", "hinted"
+    "not-eligible-request", "duplicate", "links-off", "self", "generated",
+    "hinted"
 };
 
 const char *h2p_reason_name(h2p_reason reason)
@@ -31,7 +32,7 @@ int h2p_cands_add(apr_array_header_t *cands, const apr_array_header_t *links,
         const h2p_link *l = &APR_ARRAY_IDX(links, i, h2p_link);
         h2p_cand *c;
 
-        if (!l->bad && !l->preload) {
+        if (!l->bad && !l->preload && !l->modulepreload) {
             continue;
         }
         c = apr_array_push(cands);
@@ -86,8 +87,21 @@ const char *h2p_link_emit(apr_pool_t *p, const h2p_link *l,
     if (!c) {
         return h2p_link_format(p, l, NULL, 0);
     }
-    if (l->bad) {
+    if (l->bad || c->reason == H2P_SKIP_DUPLICATE) {
         return NULL;
+    }
+    if (c->reason == H2P_SKIP_CLIENT) {
+        return h2p_link_format(p, l, NULL, 0);    /* as it came */
+    }
+    if (c->reason == H2P_PROMISED && l->modulepreload) {
+        /* mod_http2 pushes rel=preload only; a module script is a script
+         * fetched in CORS mode */
+        return apr_pstrcat(p, "<", c->path, ">; rel=preload; as=script; ",
+                           l->crossorigin && *l->crossorigin
+                           ? apr_pstrcat(p, "crossorigin=", l->crossorigin,
+                                         NULL)
+                           : "crossorigin", l->critical ? "; critical" : "",
+                           NULL);
     }
     if (c->reason == H2P_PROMISED || c->reason == H2P_HINTED) {
         const char *v = h2p_link_format(p, l, c->path, 0);
@@ -154,6 +168,22 @@ h2p_seen *h2p_seen_make(apr_pool_t *p)
     return st;
 }
 
+int h2p_cands_dedupe(h2p_seen *seen, apr_array_header_t *cands)
+{
+    int i, n = 0;
+
+    for (i = 0; i < cands->nelts; ++i) {
+        h2p_cand *c = &APR_ARRAY_IDX(cands, i, h2p_cand);
+
+        if (c->path && c->reason != H2P_SKIP_DUPLICATE
+            && h2p_seen_add(seen, h2p_diary_key_pair(0, h2p_hash(c->path)))) {
+            c->reason = H2P_SKIP_DUPLICATE;
+            ++n;
+        }
+    }
+    return n;
+}
+
 int h2p_seen_add(h2p_seen *st, apr_uint64_t key)
 {
     unsigned i;
@@ -183,6 +213,19 @@ int h2p_seen_add(h2p_seen *st, apr_uint64_t key)
     st->slot[i] = key;
     st->count++;
     return 0;
+}
+
+/* Is the resolved path (query kept) the page itself: its path with no
+ * query, an empty one or its own? */
+static int is_self(const h2p_policy *pol, const char *path)
+{
+    const char *q = strchr(path, '?'), *base = pol->base_path;
+    apr_size_t n = q ? (apr_size_t)(q - path) : strlen(path);
+
+    if (!base || strncmp(path, base, n) || (base[n] && base[n] != '?')) {
+        return 0;
+    }
+    return !q || !q[1] || (pol->self_query && !strcmp(q + 1, pol->self_query));
 }
 
 /* Everything but the connection's diary and the lookup. 'origin' is the
@@ -220,6 +263,9 @@ static h2p_reason precheck(apr_pool_t *p, h2p_policy *pol, h2p_cand *c,
     }
     if (rc != H2P_URI_OK) {
         return rc == H2P_URI_OTHER_ORIGIN ? H2P_SKIP_ORIGIN : H2P_SKIP_BADLINK;
+    }
+    if (is_self(pol, c->path)) {
+        return H2P_SKIP_SELF;
     }
     c->key = h2p_diary_key_pair(origin, c->path == l->target
                                         ? l->target_hash : h2p_hash(c->path));
@@ -280,16 +326,20 @@ int h2p_policy_decide(apr_pool_t *p, h2p_policy *pol,
         if (c->reason != H2P_PROMISED) {
             continue;
         }
-        if (pol->remaining <= 0) {
+        if (pol->remaining <= 0 || (pol->verify && pol->lookups
+                                    && *pol->lookups <= 0)) {
             c->reason = H2P_SKIP_OVERLIMIT;
         }
         else if (pol->verify) {
+            if (pol->lookups) {
+                --*pol->lookups;
+            }
             c->reason = pol->verify(pol->baton, c->path, &ctype);
         }
         if (c->reason != H2P_PROMISED) {
             continue;
         }
-        if (!c->link->as) {
+        if (!c->link->as && !c->link->modulepreload) {
             c->as = h2p_as_for_type(ctype, &c->cors);
         }
         if (pol->mode == H2P_MODE_HINT) {

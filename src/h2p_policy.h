@@ -31,6 +31,9 @@ typedef enum {
     H2P_SKIP_REQUEST,      /**< parent not eligible: method, status, pushed */
     H2P_SKIP_DUPLICATE,    /**< the same path twice in one response */
     H2P_SKIP_LINKSOFF,     /**< a Link header while H2PushLinks is off */
+    H2P_SKIP_SELF,         /**< the page itself */
+    H2P_SKIP_GENERATED,    /**< made by a handler (CGI, proxy...): its size
+                                is not known before it runs */
     H2P_HINTED,            /**< goes out as a hint (103, Link), not pushed */
     H2P_NREASONS
 } h2p_reason;
@@ -39,7 +42,8 @@ typedef enum {
 typedef enum {
     H2P_SRC_STATIC = 0,    /**< H2PushResource */
     H2P_SRC_LINK,          /**< a Link response header (or the HTML) */
-    H2P_SRC_LEARNED        /**< learned from an earlier response */
+    H2P_SRC_LEARNED,       /**< learned from an earlier response */
+    H2P_SRC_INTERIM        /**< a 103 of a handler or proxied backend */
 } h2p_source;
 
 /** What the decision is for. */
@@ -69,15 +73,25 @@ h2p_seen *h2p_seen_make(apr_pool_t *p);
 /** Add a (well mixed) key; 1 if it was there already. */
 int h2p_seen_add(h2p_seen *st, apr_uint64_t key);
 
+/** Mark each candidate whose resolved path 'seen' holds already (by
+ *  h2p_diary_key_pair(0, h2p_hash(path))) as H2P_SKIP_DUPLICATE, adding
+ *  the others' paths; returns how many were marked. */
+int h2p_cands_dedupe(h2p_seen *seen, apr_array_header_t *cands);
+
 /** The request as the policy sees it, and the callbacks it needs. */
 typedef struct {
     const char *scheme;    /**< "http" or "https" */
     const char *authority; /**< host[:port] of the request */
     const char *base_path; /**< the request's path, for relative refs */
+    const char *self_query;/**< the request's query, NULL for none: a link
+                                to base_path with no or this query is the
+                                page itself */
     int request_ok;        /**< parent eligible (GET, status...) */
     h2p_mode mode;         /**< push, hint, or neither */
     int links_on;          /**< H2PushLinks */
     int remaining;         /**< pushes left for this response (H2PushMax) */
+    int *lookups;          /**< lookups left for this response, NULL: no
+                                bound; at 0 the rest are over-limit */
     h2p_seen *seen;        /**< paths decided in this response (dedupe) */
     /** Lock the connection's diary and return it (made on first use), or
      *  NULL when there is none; unlock() follows either way. The policy
@@ -112,7 +126,8 @@ const char *h2p_cands_paths(apr_pool_t *p, const apr_array_header_t *cands,
  *  without rel=preload). Always in the form mod_http2 reads as this module
  *  does (h2p_link_format()). Promised or hinted: a plain preload with the
  *  resolved path (and the as= found for it); withheld: with nopush;
- *  malformed: NULL (dropped); no candidate: as it came. */
+ *  malformed or a duplicate: NULL (dropped); no candidate, or one only
+ *  decided as client-disabled: as it came. */
 const char *h2p_link_emit(apr_pool_t *p, const h2p_link *l,
                           const h2p_cand *c);
 
@@ -122,8 +137,8 @@ const char *h2p_link_emit(apr_pool_t *p, const h2p_link *l,
 const char *h2p_as_for_type(const char *ctype, int *cors);
 
 /** Decide each candidate of 'cands' (h2p_cand), in order: bad link,
- *  nopush, request, client, H2PushLinks, origin, duplicate, diary (push
- *  only), limit, verify. Returns the number promised or hinted;
+ *  nopush, request, client, H2PushLinks, origin, self, duplicate, diary
+ *  (push only), limit (H2PushMax, then lookups), verify. Returns the number promised or hinted;
  *  pol->remaining is updated. */
 int h2p_policy_decide(apr_pool_t *p, h2p_policy *pol,
                       apr_array_header_t *cands);

@@ -198,7 +198,7 @@ sub oracle {
         return 'invalid' unless $p =~ m{^/(?!/)} && $p !~ /[\x00-\x20\x7f-\xff<>"\\]/;
         for my $attr (@a[$i .. $#a]) {
             (my $l = $attr) =~ tr/A-Z/a-z/;
-            next if $l =~ /^(?:critical|nopush|crossorigin|crossorigin=anonymous|crossorigin=use-credentials|as=[a-z-]+)$/;
+            next if $l =~ /^(?:critical|nopush|crossorigin|crossorigin=anonymous|crossorigin=use-credentials|as=(?:audio|audioworklet|document|embed|fetch|font|frame|iframe|image|json|manifest|object|paintworklet|report|script|serviceworker|sharedworker|style|track|video|webidentity|worker|xslt))$/;
             return 'invalid';
         }
         return 'valid';

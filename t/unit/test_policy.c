@@ -138,7 +138,6 @@ int main(void)
               "<https://other.example/x.js>; nopush; rel=preload, "
               "</y.js>; rel=preload; as=script, "
               "</dir/z.css>; rel=preload; as=style, "
-              "</dir/z.css>; nopush; rel=preload, "
               "</missing.css>; nopush; rel=preload, "
               "</private/a.css>; nopush; rel=preload, "
               "</big.bin>; nopush; rel=preload", "mixed emitted");
@@ -269,5 +268,67 @@ int main(void)
     }
 
     CHECK_STR(h2p_reason_name(H2P_NREASONS), "unknown", "name range");
+    /* self-links: the page itself is never pushed or hinted */
+    init(p, &pol, &f, 10);
+    pol.self_query = "a=1";
+    CHECK_STR(run(p, &pol, "<>; rel=preload, <?>; rel=preload, "
+                  "<#top>; rel=preload, </dir/page.html>; rel=preload, "
+                  "<page.html?a=1>; rel=preload, <page.html?b=2>; rel=preload,"
+                  " </dir/page.htm>; rel=preload", H2P_SRC_LINK, NULL),
+              "self self self self self promised promised", "self");
+
+    /* lookups per response are bounded: at 0 the rest are over-limit */
+    {
+        int budget = 2;
+
+        f.diary = h2p_diary_create(p, 16);
+        init(p, &pol, &f, 10);
+        pol.lookups = &budget;
+        f.lookups = 0;
+        CHECK_STR(run(p, &pol, "</missing1>; rel=preload, "
+                      "</missing2>; rel=preload, </ok1>; rel=preload",
+                      H2P_SRC_LINK, NULL),
+                  "not-found not-found over-limit", "lookup budget");
+        CHECK(f.lookups == 2 && budget == 0, "lookups %d budget %d",
+              f.lookups, budget);
+    }
+
+    /* modulepreload: a candidate; pushed as the preload mod_http2 reads,
+     * hinted as it came */
+    f.diary = h2p_diary_create(p, 16);
+    init(p, &pol, &f, 10);
+    CHECK_STR(run(p, &pol, "</m.js>; rel=modulepreload", H2P_SRC_LINK, &em),
+              "promised", "modulepreload pushed");
+    CHECK_STR(em, "</m.js>; rel=preload; as=script; crossorigin",
+              "modulepreload as a push");
+    init(p, &pol, &f, 10);
+    pol.mode = H2P_MODE_HINT;
+    CHECK_STR(run(p, &pol, "</m2.js>; rel=modulepreload", H2P_SRC_LINK, &em),
+              "hinted", "modulepreload hinted");
+    CHECK_STR(em, "</m2.js>; rel=modulepreload", "modulepreload hint, no as=");
+
+    /* client-disabled links go out as they came; duplicates are dropped */
+    init(p, &pol, &f, 10);
+    pol.mode = H2P_MODE_NONE;
+    CHECK_STR(run(p, &pol, "</c.css>;rel=preload", H2P_SRC_LINK, &em),
+              "client-disabled", "none");
+    CHECK_STR(em, "</c.css>; rel=preload", "client-disabled as it came");
+    {
+        apr_array_header_t *links = apr_array_make(p, 4, sizeof(h2p_link));
+        apr_array_header_t *cands = apr_array_make(p, 4, sizeof(h2p_cand));
+
+        init(p, &pol, &f, 10);
+        pol.mode = H2P_MODE_NONE;
+        h2p_link_parse(p, "</dir/d.css>; rel=preload, <d.css>; rel=preload, "
+                       "</e.css>; rel=preload", links);
+        h2p_cands_add(cands, links, H2P_SRC_LINK);
+        h2p_policy_decide(p, &pol, cands);
+        CHECK(h2p_cands_dedupe(h2p_seen_make(p), cands) == 1, "one dup");
+        CHECK(APR_ARRAY_IDX(cands, 1, h2p_cand).reason == H2P_SKIP_DUPLICATE,
+              "the second /dir/d.css");
+        CHECK(h2p_link_emit(p, APR_ARRAY_IDX(cands, 1, h2p_cand).link,
+                            &APR_ARRAY_IDX(cands, 1, h2p_cand)) == NULL,
+              "a duplicate is dropped");
+    }
     return unit_done("policy");
 }
