@@ -694,6 +694,9 @@ typedef struct {
     h2p_conn *conn;            /* NULL: no diary for this request */
     int diary_entries;
     int push_ok;               /* the client takes pushes on this stream */
+    int push_off;              /* it would, but "H2Push off" applies here:
+                                  hints carry nopush (mod_http2 pushes
+                                  from a 103 whatever H2Push says) */
     h2p_mode mode;             /* of the decision under way */
     int lookups;               /* lookups left for this response */
     int static_done;           /* the static list was decided at fixups */
@@ -756,6 +759,7 @@ static void req_configure(h2p_req *rq, h2p_dir_conf *dc)
      * final response only, so it is read here too */
     v = h2_var(rq->r, "H2_PUSH");
     rq->push_ok = v && !strcmp(v, "on") && dc->h2_push != 0;
+    rq->push_off = v && !strcmp(v, "on") && dc->h2_push == 0;
     rq->remaining = H2P_OR_DEFAULT(dc->max, H2P_DEFAULT_MAX);
     rq->lookups = rq->remaining * H2P_LOOKUPS_PER_PUSH;
     if (rq->lookups < H2P_LOOKUPS_MIN) {
@@ -1434,6 +1438,23 @@ static h2p_mode fixups_mode(request_rec *r, const h2p_req *rq,
     return H2P_MODE_HINT;
 }
 
+/* A hint as it goes into a 103 (h2p_link_emit()), with nopush where the
+ * client would take pushes but H2Push is off. */
+static const char *with_nopush(apr_pool_t *p, const char *v)
+{
+    const char *gt = v ? strchr(v, '>') : NULL;
+
+    return gt ? apr_pstrcat(p, apr_pstrmemdup(p, v, (apr_size_t)(gt + 1 - v)),
+                            "; nopush", gt + 1, NULL) : v;
+}
+
+static const char *hint_emit(h2p_req *rq, const h2p_cand *c)
+{
+    const char *v = h2p_link_emit(rq->r->pool, c->link, c);
+
+    return rq->push_off ? with_nopush(rq->r->pool, v) : v;
+}
+
 static h2p_interim *interim_of(conn_rec *c)
 {
     h2p_conn *hc = ap_get_module_config(c->conn_config, &h2push_module);
@@ -1502,7 +1523,7 @@ static void early_decide(request_rec *r, h2p_req *rq, int cached)
         for (i = 0; i < cands->nelts; ++i) {
             const h2p_cand *c = &APR_ARRAY_IDX(cands, i, h2p_cand);
             if (c->reason == H2P_PROMISED || c->reason == H2P_HINTED) {
-                const char *v = h2p_link_emit(r->pool, c->link, c);
+                const char *v = hint_emit(rq, c);
                 apr_table_addn(r->headers_out, "Link", v);
                 apr_hash_set(rq->own_links, v, APR_HASH_KEY_STRING, v);
             }
@@ -1745,6 +1766,16 @@ static const char *interim_decide(request_rec *r, const char *block,
         kept += c->reason == H2P_HINTED;
     }
     h2p_lines_emit(r->pool, lines, cands);
+    if (rq->push_off) {                   /* one link-value a line now */
+        const apr_array_header_t *links = apr_table_elts(t);
+        for (i = 0; i < links->nelts; ++i) {
+            apr_table_entry_t *e = &APR_ARRAY_IDX(links, i,
+                                                  apr_table_entry_t);
+            if (!strcasecmp(e->key, "Link") && !strstr(e->val, "nopush")) {
+                e->val = (char *)with_nopush(r->pool, e->val);
+            }
+        }
+    }
     if (!rq->push_ok && (frq->hinted || !kept)) {
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "h2push interim: 103 "
                       "dropped (%s)", kept ? "a 103 went out already: its "

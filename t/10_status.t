@@ -9,7 +9,7 @@ use JSON::PP ();
 
 my @reasons = qw(nopush diary not-same-origin bad-link not-found forbidden
                  too-large over-limit client-disabled not-eligible-request
-                 duplicate links-off);
+                 duplicate links-off self generated);
 
 # JSON shape
 {

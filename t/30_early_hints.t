@@ -235,36 +235,40 @@ sub h2_frames {
     is_deeply([block_links($b[0])], \@ab, 'EarlyHints h2, h2 --no-push: the links');
 }
 
-# H2PushEarlyHints not set (off): no 103
+# H2PushEarlyHints not set: it follows mod_http2's H2EarlyHints (on in
+# <VirtualHost h2eh>), as mod_http2 alone sent a 103 for H2PushResource:
+# on HTTP/2 only (an explicit "H2PushEarlyHints off": t/36_policy.t)
 {
     my $p = '/hints/off/page.html';
     my $before = status_json();
     my $r = curl_v(vhost => $V, path => $p);
-    is($r->{status}, 200, 'EarlyHints off, HTTP/1.1: 200');
-    is(count_103($r), 0, 'EarlyHints off, HTTP/1.1: no 103') or diag blocks_of($r);
+    is($r->{status}, 200, 'EarlyHints unset, HTTP/1.1: 200');
+    is(count_103($r), 0, 'EarlyHints unset, HTTP/1.1: no 103') or diag blocks_of($r);
     is_deeply([link_lines($r->{final})], \@ab,
-              'EarlyHints off, HTTP/1.1: the list as Link headers of the 200');
+              'EarlyHints unset, HTTP/1.1: the list as Link headers of the 200');
     my $log = nghttp(vhost => $V, paths => [$p], no_push => 1);
     my $sid = $log->sid_of($p);
-    is($log->status($sid), 200, 'EarlyHints off, h2 --no-push: 200');
-    is(scalar h2_blocks($log, $sid, 103), 0, 'EarlyHints off, h2 --no-push: no 103')
+    is($log->status($sid), 200, 'EarlyHints unset, h2 --no-push: 200');
+    my @b = h2_blocks($log, $sid, 103);
+    is(scalar @b, 1, 'EarlyHints unset (H2EarlyHints on), h2 --no-push: one 103')
         or diag $log->summary;
+    is_deeply([block_links($b[0])], \@ab, 'EarlyHints unset (H2EarlyHints on), h2 --no-push: the links');
     my $d = status_delta($before, status_json());
-    is($d->{'hints.sent'}, 0, 'EarlyHints off: hints.sent +0') or diag explain $d;
+    is($d->{'hints.sent'}, 1, 'EarlyHints unset: hints.sent +1 (the h2 one)') or diag explain $d;
 
     # a push client gets the pushes from a 103 all the same
     my $pl = nghttp(vhost => $V, paths => [$p]);
     $sid = $pl->sid_of($p);
     promised_ok($pl, $p, ['/hints/a.css', '/hints/b.js'],
-                'EarlyHints off, push client: the list is promised');
+                'EarlyHints unset, push client: the list is promised');
     my($h103, $final) = h2_frames($pl, $sid);
     my @late = grep {
         my $pi = $pl->frame_index(type => 'PUSH_PROMISE', path => $_);
         !defined $pi || !$final || $pi > $final->{index}
     } ('/hints/a.css', '/hints/b.js');
-    is_deeply(\@late, [], 'EarlyHints off, push client: PUSH_PROMISEs before the 200 HEADERS')
+    is_deeply(\@late, [], 'EarlyHints unset, push client: PUSH_PROMISEs before the 200 HEADERS')
         or diag $pl->summary;
-    is(scalar @$h103, 1, 'EarlyHints off, push client: they came with a 103')
+    is(scalar @$h103, 1, 'EarlyHints unset, push client: they came with a 103')
         or diag $pl->summary;
 }
 

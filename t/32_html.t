@@ -25,8 +25,9 @@ my @found = (
     '</html/m.js>; rel=modulepreload',
     '<https://other.example/x.css>; rel=preload; as=style',
 );
-# same-origin preloads: pushed
-my @pushed = ('/html/a.css', '/html/b.js', '/html/c&d.css', '/html/f.woff2');
+# same-origin preloads: pushed (the modulepreload too, since issue 11)
+my @pushed = ('/html/a.css', '/html/b.js', '/html/c&d.css', '/html/f.woff2',
+              '/html/m.js');
 
 # Known deviation (see the report): a Content-Encoding set by a CGI script
 # or mod_asis (ap_scan_script_header puts it in r->err_headers_out) is not
@@ -84,8 +85,9 @@ for my $http ('1.1', '2') {
        'page push client: the relative link goes out resolved') or diag $log->summary;
     is(link_state($log, $sid, 'https://other.example/x.css'), 'nopush',
        'page push client: the cross-origin link withheld (nopush)');
-    is(join(',', $log->links_to($sid, '/html/m.js')), '</html/m.js>; rel=modulepreload',
-       'page push client: the modulepreload link is kept as it is');
+    is(join(',', $log->links_to($sid, '/html/m.js')),
+       '</html/m.js>; rel=preload; as=script; crossorigin',
+       'page push client: the modulepreload link is promised as a CORS script preload');
     for my $p (@pushed) {
         my $ps = $log->pushed_stream($p);
         is($ps && $ps->{status}, 200, "page push client: pushed $p answered 200");
@@ -175,9 +177,16 @@ for my $http ('1.1', '2') {
     is_deeply([link_lines($r->{final})], \@found, 'proxied page: the Link headers found')
         or diag explain [link_lines($r->{final})];
     is(sha($r->{body}), file_sha($page), 'proxied page: body = file');
+    # b.js resolves to /html/proxied/b.js, itself proxied: made by a
+    # handler, not pushed without H2PushGenerated on (since issue 11)
+    my $mark = log_mark();
     my $log = nghttp(vhost => $V, paths => [$pp]);
-    promised_ok($log, $pp, ['/html/a.css', '/html/proxied/b.js', '/html/c&d.css', '/html/f.woff2'],
-                'proxied page, push client: pushed, b.js resolved against the proxied URL');
+    promised_ok($log, $pp, ['/html/a.css', '/html/c&d.css', '/html/f.woff2', '/html/m.js'],
+                'proxied page, push client: the same-origin files pushed');
+    is_deeply([map { "$_->{path} $_->{result}" } grep { $_->{target} eq 'b.js' }
+               adv_decisions(log_since('error_log', $mark))],
+              ['/html/proxied/b.js generated'],
+              'proxied page, push client: b.js resolved against the proxied URL, a generated target');
     my $big = curl_v(vhost => $V, path => '/html/proxied/big.html');
     is_deeply([link_lines($big->{final})], ['</html/early.css>; rel=preload'],
               'proxied big.html: the link before the cap only');

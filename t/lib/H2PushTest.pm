@@ -587,7 +587,7 @@ push @EXPORT_OK, qw(curl_v raw_h1 h2_blocks block_links free_port wait_port);
 # ("< HTTP/1.1 103 Early Hints", "< Link: ...").
 #   curl_v(vhost => 'h2eh', path => '/x', method => 'HEAD'|'POST',
 #          data => 'body', headers => ['Name: v'], user => 'u:p',
-#          port => N (instead of vhost), http => '1.1'|'1.0'|'2')
+#          port => N (instead of vhost), http => '1.1'|'1.0'|'2'|'upgrade')
 # Returns { rc, err, body, status (final), blocks => [ { status, line,
 # headers => [[lcname, value]...] } ... ] (in order), interim => [the 1xx
 # blocks], final => the last block }.
@@ -597,7 +597,9 @@ sub curl_v {
     my $data;
     my @cmd = ($CURL, '-v', '-sS', '--max-time', $TIMEOUT, '-o', "$body");
     my $ver = $o{http} // '1.1';
+    # 'upgrade': h2c through an HTTP/1.1 Upgrade (curl --http2 on http://)
     push @cmd, $ver eq '2' ? '--http2-prior-knowledge'
+             : $ver eq 'upgrade' ? '--http2'
              : $ver eq '1.0' ? '--http1.0' : '--http1.1';
     push @cmd, '-I' if ($o{method} // '') eq 'HEAD';
     if (defined $o{data}) {
@@ -848,5 +850,250 @@ PY
 }
 
 # END helpers of t/40_adversarial.t
+# ===========================================================================
+1;
+
+# ===========================================================================
+# Helpers of t/36_policy.t (issue 11: the policy everywhere)
+
+push @EXPORT_OK, qw(backend103_start backend103_stop backend103_raw
+                    unix_socket_up h2_seq status_json_of values_state
+                    link_targets);
+
+# status_json() of another vhost (the status page is a global <Location>):
+# the learned.* counters count what that vhost's requests do.
+sub status_json_of {
+    my $vhost = shift;
+    my $res = http(vhost => $vhost, path => '/h2push-status?json',
+                   http => '1.1');
+    return undef unless $res->{status} == 200;
+    my $j = eval { JSON::PP->new->decode($res->{body}) } or return undef;
+    my %flat;
+    my @todo = (['', $j]);
+    while (my $t = shift @todo) {
+        my($prefix, $h) = @$t;
+        for my $k (keys %$h) {
+            if (ref $h->{$k} eq 'HASH') { push @todo, ["$prefix$k.", $h->{$k}] }
+            else                        { $flat{"$prefix$k"} = $h->{$k} }
+        }
+    }
+    return \%flat;
+}
+
+# Wait (bounded) until something accepts connections on the Unix socket
+# $path, or, with $pid, give up early when that process has exited.
+sub unix_socket_up {
+    my($path, $timeout, $pid) = @_;
+    require IO::Socket::UNIX;
+    require POSIX;
+    my $deadline = Time::HiRes::time() + ($timeout || 10);
+    while (Time::HiRes::time() < $deadline) {
+        my $s = IO::Socket::UNIX->new(Peer => $path, Type => Socket::SOCK_STREAM());
+        if ($s) { close $s; return 1 }
+        return 0 if $pid && waitpid($pid, POSIX::WNOHANG()) == $pid;
+        Time::HiRes::sleep(0.05);
+    }
+    return 0;
+}
+
+# t/backend103.py on logs/pol-backend.sock (the path t/conf/policy.conf.in
+# proxies /pol/be/ to), answering as $o{spec} says ({ path => { interim =>
+# [[header lines]...], headers => [...], body => '...' } }).  Returns
+# { pid, socket, log (its request log), error }; the caller stops it with
+# backend103_stop() (also done at exit).
+my %backend_pids;
+sub backend103_start {
+    my %o = @_;
+    require POSIX;
+    my $logs = vars('t_logs');
+    my $sock = File::Spec->catfile($logs, 'pol-backend.sock');
+    my $spec = File::Spec->catfile($logs, 'pol-backend.json');
+    my $rlog = File::Spec->catfile($logs, 'pol-backend.log');
+    my $out  = File::Spec->catfile($logs, 'pol-backend.out');
+    open my $fh, '>', $spec or return { error => "$spec: $!" };
+    print $fh JSON::PP->new->canonical->encode($o{spec});
+    close $fh;
+    unlink $rlog;
+    my $pid = fork;
+    return { error => "fork: $!" } unless defined $pid;
+    if (!$pid) {
+        open STDIN, '<', '/dev/null';
+        open STDOUT, '>>', $out;
+        open STDERR, '>&', \*STDOUT;
+        my @cmd = ($PYTHON, File::Spec->catfile(vars('t_dir'), 'backend103.py'),
+                   '--socket', $sock, '--spec', $spec, '--log', $rlog);
+        exec { $cmd[0] } @cmd or POSIX::_exit(127);
+    }
+    $backend_pids{$pid} = 1;
+    my $b = { pid => $pid, socket => $sock, log => $rlog, out => $out };
+    $b->{error} = "backend did not listen on $sock: " . (file_content($out) // '')
+        unless unix_socket_up($sock, 10, $pid);
+    return $b;
+}
+
+sub backend103_stop {
+    my $b = shift or return;
+    my $pid = delete $b->{pid} or return;
+    require POSIX;
+    kill 'TERM', $pid;
+    my $deadline = Time::HiRes::time() + 10;
+    while (Time::HiRes::time() < $deadline) {
+        my $w = waitpid($pid, POSIX::WNOHANG());
+        last if $w == $pid || $w == -1;
+        Time::HiRes::sleep(0.05);
+    }
+    if (kill 0, $pid) { kill 'KILL', $pid; waitpid $pid, 0 }
+    delete $backend_pids{$pid};
+}
+
+END {
+    for my $pid (keys %backend_pids) {
+        kill 'TERM', $pid;
+        waitpid $pid, 0;
+    }
+}
+
+# One h2 connection, the paths asked one after the other: the next request
+# goes out when the previous stream and every stream pushed with it have
+# ended (nghttp and t/h2client.py send all at once).  python3-h2.
+#   h2_seq(vhost => 'polh2', paths => [...], no_push => 1,
+#          headers => [[name, value]...])
+# Returns { error (undef, 'timeout', 'GOAWAY n', or the h2 library's
+# exception: a protocol violation by the server), streams => { id => {
+# id, path, pushed, parent, status, headers => [[n, v]...], informational
+# => [ [[n, v]...] ... ], length, sha256, reset } }, promises => [ {
+# parent, promised, path } ], order => [ 'HEADERS 1 103', ... ] }.
+sub h2_seq {
+    my %o = @_;
+    my $vhost = $o{vhost} || 'h2c';
+    my $py = <<'PY';
+import hashlib, json, socket, ssl, sys, time
+import h2.config, h2.connection, h2.events, h2.settings
+host, port, tls, nopush, timeout = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1", sys.argv[4] == "1", float(sys.argv[5])
+extra = json.loads(sys.argv[6])
+paths = sys.argv[7:]
+s = socket.create_connection((host, port), timeout=timeout)
+if tls:
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    ctx.set_alpn_protocols(["h2"])
+    s = ctx.wrap_socket(s, server_hostname=host)
+c = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True, header_encoding="latin-1"))
+c.initiate_connection()
+c.update_settings({h2.settings.SettingCodes.ENABLE_PUSH: 0 if nopush else 1})
+s.sendall(c.data_to_send())
+res = {"streams": {}, "promises": [], "order": [], "error": None}
+st = res["streams"]
+def new(sid, path, pushed=False, parent=None):
+    st[str(sid)] = {"id": sid, "path": path, "pushed": pushed, "parent": parent,
+                    "status": None, "headers": [], "informational": [],
+                    "body": b"", "ended": False, "reset": None}
+deadline = time.time() + timeout
+try:
+    for path in paths:
+        sid = c.get_next_available_stream_id()
+        c.send_headers(sid, [(":method", "GET"), (":scheme", "https" if tls else "http"),
+                             (":authority", "%s:%d" % (host, port)), (":path", path),
+                             ("user-agent", "h2push-test-h2seq"), ("accept", "*/*")]
+                       + [tuple(h) for h in extra], end_stream=True)
+        new(sid, path)
+        s.sendall(c.data_to_send())
+        def done():
+            if not st[str(sid)]["ended"]:
+                return False
+            return all(x["ended"] for x in st.values() if x["parent"] == sid)
+        while not done():
+            if time.time() > deadline:
+                raise RuntimeError("timeout")
+            data = s.recv(65536)
+            if not data:
+                raise RuntimeError("connection closed")
+            for ev in c.receive_data(data):
+                if isinstance(ev, h2.events.PushedStreamReceived):
+                    p = dict(ev.headers).get(":path")
+                    res["promises"].append({"parent": ev.parent_stream_id,
+                                            "promised": ev.pushed_stream_id, "path": p})
+                    res["order"].append("PUSH_PROMISE %d->%d %s" % (ev.parent_stream_id, ev.pushed_stream_id, p))
+                    new(ev.pushed_stream_id, p, True, ev.parent_stream_id)
+                elif isinstance(ev, h2.events.InformationalResponseReceived):
+                    h = [list(x) for x in ev.headers]
+                    st[str(ev.stream_id)]["informational"].append(h)
+                    res["order"].append("HEADERS %d %s" % (ev.stream_id, dict(ev.headers).get(":status")))
+                elif isinstance(ev, h2.events.ResponseReceived):
+                    h = [list(x) for x in ev.headers]
+                    st[str(ev.stream_id)]["headers"] = h
+                    st[str(ev.stream_id)]["status"] = dict(ev.headers).get(":status")
+                    res["order"].append("HEADERS %d %s" % (ev.stream_id, dict(ev.headers).get(":status")))
+                elif isinstance(ev, h2.events.DataReceived):
+                    st[str(ev.stream_id)]["body"] += ev.data
+                    c.acknowledge_received_data(ev.flow_controlled_length, ev.stream_id)
+                elif isinstance(ev, h2.events.StreamEnded):
+                    st[str(ev.stream_id)]["ended"] = True
+                    res["order"].append("END_STREAM %d" % ev.stream_id)
+                elif isinstance(ev, h2.events.StreamReset):
+                    if str(ev.stream_id) in st:
+                        st[str(ev.stream_id)]["ended"] = True
+                        st[str(ev.stream_id)]["reset"] = ev.error_code
+                    res["order"].append("RST_STREAM %d" % ev.stream_id)
+                elif isinstance(ev, h2.events.ConnectionTerminated):
+                    raise RuntimeError("GOAWAY %s" % ev.error_code)
+            s.sendall(c.data_to_send())
+except Exception as e:
+    res["error"] = "%s: %s" % (type(e).__name__, e)
+for x in st.values():
+    b = x.pop("body")
+    x["length"] = len(b)
+    x["sha256"] = hashlib.sha256(b).hexdigest()
+print(json.dumps(res))
+PY
+    my @cmd = ($PYTHON, '-c', $py, '127.0.0.1', vhost_port($vhost),
+               $vhost eq 'h2tls' ? 1 : 0, $o{no_push} ? 1 : 0,
+               $o{timeout} || $TIMEOUT,
+               JSON::PP->new->encode($o{headers} || []), @{ $o{paths} });
+    my($rc, $out, $err) = run_cmd('timeout', ($o{timeout} || $TIMEOUT) + 5, @cmd);
+    my $res = eval { JSON::PP->new->decode($out) };
+    return { error => "h2_seq rc=$rc: $err", streams => {}, promises => [],
+             order => [] } unless $res && ref $res eq 'HASH';
+    return $res;
+}
+
+# How the link-values @$values list <$target> (the same classes as
+# link_state(), for a 103 block or any list of link-values).
+sub values_state {
+    my($values, $target) = @_;
+    my @st;
+    for my $l (grep { /^<\Q$target\E>/ } @$values) {
+        my %p;
+        for my $param (split /\s*;\s*/, $l) {
+            my($k, $v) = split /\s*=\s*/, $param, 2;
+            $p{lc $k} = defined $v ? $v : '';
+        }
+        my $rel = lc($p{rel} // '');
+        $rel =~ s/^"|"$//g;
+        if (!grep { $_ eq 'preload' } split ' ', $rel) { push @st, 'other' }
+        elsif (exists $p{nopush})                      { push @st, 'nopush' }
+        else                                           { push @st, 'plain' }
+    }
+    return join ',', @st;
+}
+
+# The targets (<...>) of a list of link-values, in order.
+sub link_targets { map { /^<([^>]*)>/ ? $1 : "?$_" } @_ }
+
+# A raw GET to the backend's Unix socket: the response as it sends it.
+sub backend103_raw {
+    my($b, $path) = @_;
+    require IO::Socket::UNIX;
+    my $s = IO::Socket::UNIX->new(Peer => $b->{socket},
+                                  Type => Socket::SOCK_STREAM()) or return '';
+    print $s "GET $path HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+    local $/;
+    my $r = <$s> // '';
+    close $s;
+    return $r;
+}
+
+# END helpers of t/36_policy.t
 # ===========================================================================
 1;

@@ -1,0 +1,2 @@
+// mod/h.js
+window.polLoaded = (window.polLoaded || 0) + 1;

@@ -1,0 +1,2 @@
+// mod/m.js
+window.polLoaded = (window.polLoaded || 0) + 1;

@@ -1,0 +1,2 @@
+// wp/assets/rel.js
+window.polLoaded = (window.polLoaded || 0) + 1;

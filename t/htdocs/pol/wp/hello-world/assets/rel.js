@@ -1,0 +1,2 @@
+// wp/hello-world/assets/rel.js
+window.polLoaded = (window.polLoaded || 0) + 1;
