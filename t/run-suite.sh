@@ -53,7 +53,7 @@ export H2PUSH_SO
 MODDIR=$("$APXS" -q LIBEXECDIR)
 MODS="mpm_event authz_core authz_host authz_user authn_core authn_file
       auth_basic mime dir alias env setenvif headers asis cgid rewrite
-      socache_shmcb ssl proxy proxy_http http2"
+      socache_shmcb ssl proxy proxy_http http2 status"
 mkdir -p t/conf/ssl t/logs || fail "cannot create t/conf/ssl, t/logs"
 modconf=t/conf/modules.conf
 {
