@@ -21,6 +21,7 @@ stage() {
 }
 
 stage unit        make -s -f Makefile.apxs unit
+stage package     sh t/package.sh
 stage suite       sh t/run-suite.sh
 stage fuzz        sh t/fuzz/run.sh "$FUZZ_SECONDS"
 stage asan        sh t/asan.sh
