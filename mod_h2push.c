@@ -22,6 +22,11 @@
  * status handler. Parsing, the diary and the decision live in src/.
  */
 
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE             /* dladdr() */
+#endif
+#include <dlfcn.h>
+
 #include <apr_strings.h>
 #include <apr_lib.h>
 #include <apr_optional.h>
@@ -47,6 +52,7 @@
 #include "ap_provider.h"
 #include "util_mutex.h"
 #include "mod_ssl.h"
+#include "mod_status.h"
 
 #include "h2p_link.h"
 #include "h2p_diary.h"
@@ -54,6 +60,7 @@
 #include "h2p_lines.h"
 #include "h2p_html.h"
 #include "h2p_learn.h"
+#include "h2p_version.h"
 
 module AP_MODULE_DECLARE_DATA h2push_module;
 
@@ -1003,6 +1010,16 @@ static int decide(h2p_req *rq, h2p_mode mode, int request_ok,
     rq->paths = h2p_cands_paths(r->pool, cands, rq->paths);
     apr_table_setn(r->subprocess_env, "H2PUSH_PROMISED",
                    apr_itoa(r->pool, rq->promised));
+    {   /* hinted so far for this request: this decision's added */
+        const char *was = apr_table_get(r->subprocess_env, "H2PUSH_HINTED");
+        int hinted = was ? atoi(was) : 0;
+
+        for (i = 0; i < cands->nelts; ++i) {
+            hinted += APR_ARRAY_IDX(cands, i, h2p_cand).reason == H2P_HINTED;
+        }
+        apr_table_setn(r->subprocess_env, "H2PUSH_HINTED",
+                       apr_itoa(r->pool, hinted));
+    }
     apr_table_setn(r->subprocess_env, "H2PUSH_PATHS", rq->paths);
     return n;
 }
@@ -2022,32 +2039,38 @@ static void h2p_insert_filter(request_rec *r)
 /* ------------------------------------------------------------------ */
 /* Status page                                                        */
 
-/* One group of counters as JSON members or HTML table rows. */
-static void print_group(request_rec *r, int json, const char *title,
-                        const char * const *names, apr_uint64_t *values,
-                        int n, int skip)
+/* Every counter once, in the order of the JSON document: its group (the
+ * JSON object it sits in, dotted when nested; "" at the top level), its
+ * name there, its value. The HTML tables and the ?auto lines of both the
+ * module's page and mod_status's server-status come from the same list. */
+typedef struct {
+    const char *group;
+    const char *name;
+    apr_uint64_t value;
+} h2p_stat;
+
+#define H2P_NSTATS (C_N + 2 + H2P_NREASONS + H_N + L_N + H2P_LR_N)
+
+static int stats_group(h2p_stat *out, int n, const char *group,
+                       const char * const *names, apr_uint64_t *values,
+                       int count)
 {
-    int i, first = 1;
+    int i;
 
-    for (i = 0; i < n; ++i) {
-        apr_uint64_t v = apr_atomic_read64(&values[i]);
-
-        if (i == skip || (i == H2P_HINTED && values == h2p_stats->reasons)) {
+    for (i = 0; i < count; ++i) {
+        if (values == h2p_stats->reasons
+            && (i == H2P_PROMISED || i == H2P_HINTED)) {
             continue;
         }
-        if (json) {
-            ap_rprintf(r, "%s\"%s\":%" APR_UINT64_T_FMT, first ? "" : ",",
-                       names[i], v);
-        }
-        else {
-            ap_rprintf(r, "<tr><th>%s%s</th><td>%" APR_UINT64_T_FMT
-                       "</td></tr>\n", title, names[i], v);
-        }
-        first = 0;
+        out[n].group = group;
+        out[n].name = names[i];
+        out[n].value = apr_atomic_read64(&values[i]);
+        ++n;
     }
+    return n;
 }
 
-static int h2p_status_handler(request_rec *r)
+static int stats_collect(h2p_stat *out)
 {
     static const char * const top[] = { "responses", "links" };
     static const char * const hints[] = { "sent", "links", "html_links" };
@@ -2055,7 +2078,159 @@ static int h2p_status_handler(request_rec *r)
                                             "evicted", "failed" };
     const char *reasons[H2P_NREASONS], *refusals[H2P_LR_N];
     h2p_counters *st = h2p_stats;
-    int i, json;
+    int i, n;
+
+    for (i = 0; i < H2P_NREASONS; ++i) {
+        reasons[i] = h2p_reason_name(i);
+    }
+    for (i = 0; i < H2P_LR_N; ++i) {
+        refusals[i] = h2p_learn_refusal_name(i);
+    }
+    n = stats_group(out, 0, "", top, st->top, C_N);
+    out[n].group = "";
+    out[n].name = "promised";
+    out[n++].value = apr_atomic_read64(&st->reasons[H2P_PROMISED]);
+    out[n].group = "";
+    out[n].name = "hinted";
+    out[n++].value = apr_atomic_read64(&st->reasons[H2P_HINTED]);
+    n = stats_group(out, n, "skipped", reasons, st->reasons, H2P_NREASONS);
+    n = stats_group(out, n, "hints", hints, st->hints, H_N);
+    n = stats_group(out, n, "learned", learned, st->learned, L_N);
+    n = stats_group(out, n, "learned.refused", refusals, st->refused,
+                    H2P_LR_N);
+    return n;
+}
+
+/* How many leading dot-separated components groups a and b share. */
+static int common_depth(const char *a, const char *b)
+{
+    int depth = 0;
+
+    for (;;) {
+        size_t la = strcspn(a, "."), lb = strcspn(b, ".");
+
+        if (!la || la != lb || strncmp(a, b, la)) {
+            return depth;
+        }
+        ++depth;
+        if (!a[la] || !b[lb]) {
+            return depth;
+        }
+        a += la + 1;
+        b += lb + 1;
+    }
+}
+
+static int group_depth(const char *g)
+{
+    int depth = *g ? 1 : 0;
+
+    for (; *g; ++g) {
+        depth += *g == '.';
+    }
+    return depth;
+}
+
+static void print_json(request_rec *r, const h2p_stat *s, int n)
+{
+    const char *group = "";
+    int i, first = 1;
+
+    ap_rputs("{", r);
+    for (i = 0; i < n; ++i) {
+        if (strcmp(s[i].group, group)) {
+            int keep = common_depth(group, s[i].group);
+            int d, depth = group_depth(group);
+            const char *g = s[i].group;
+
+            for (d = depth; d > keep; --d) {
+                ap_rputs("}", r);
+                first = 0;
+            }
+            for (d = 0; d < group_depth(s[i].group); ++d) {
+                const char *dot = strchr(g, '.');
+                int len = dot ? (int)(dot - g) : (int)strlen(g);
+
+                if (d >= keep) {
+                    ap_rprintf(r, "%s\"%.*s\":{", first ? "" : ",", len, g);
+                    first = 1;
+                }
+                g = dot ? dot + 1 : g + len;
+            }
+            group = s[i].group;
+        }
+        ap_rprintf(r, "%s\"%s\":%" APR_UINT64_T_FMT, first ? "" : ",",
+                   s[i].name, s[i].value);
+        first = 0;
+    }
+    for (i = group_depth(group); i > 0; --i) {
+        ap_rputs("}", r);
+    }
+    ap_rputs("}\n", r);
+}
+
+static const char *html_title(const char *group)
+{
+    return !*group ? ""
+           : !strcmp(group, "skipped") ? "skipped: "
+           : !strcmp(group, "hints") ? "103 hints: "
+           : !strcmp(group, "learned") ? "learned: "
+           : !strcmp(group, "learned.refused") ? "not learned: " : group;
+}
+
+/* HTML: table rows, or (mod_status's ?notable) lines. */
+static void print_html(request_rec *r, const h2p_stat *s, int n, int table)
+{
+    int i;
+
+    for (i = 0; i < n; ++i) {
+        ap_rprintf(r, table ? "<tr><th>%s%s</th><td>%" APR_UINT64_T_FMT
+                              "</td></tr>\n"
+                            : "%s%s: %" APR_UINT64_T_FMT "<br />\n",
+                   html_title(s[i].group), s[i].name, s[i].value);
+    }
+}
+
+/* "H2Push" and the JSON name, each word of its group and name capitalised,
+ * '.', '-' and '_' dropped: learned.refused.no-store is
+ * H2PushLearnedRefusedNoStore. */
+static const char *auto_name(apr_pool_t *p, const h2p_stat *s)
+{
+    const char *in = apr_pstrcat(p, s->group, *s->group ? "." : "", s->name,
+                                 NULL);
+    char *out = apr_palloc(p, strlen(in) + sizeof("H2Push")), *o;
+    int up = 1;
+
+    o = out + strlen(strcpy(out, "H2Push"));
+    for (; *in; ++in) {
+        if (*in == '.' || *in == '-' || *in == '_') {
+            up = 1;
+            continue;
+        }
+        *o++ = up ? apr_toupper(*in) : *in;
+        up = 0;
+    }
+    *o = '\0';
+    return out;
+}
+
+/* ?auto: "Name: value" lines, as mod_status's own ?auto page has them
+ * (what apache_exporter and other monitoring read). */
+static void print_auto(request_rec *r, const h2p_stat *s, int n)
+{
+    int i;
+
+    ap_rputs("H2PushVersion: " MOD_H2PUSH_VERSION "\n", r);
+    for (i = 0; i < n; ++i) {
+        ap_rprintf(r, "%s: %" APR_UINT64_T_FMT "\n", auto_name(r->pool, &s[i]),
+                   s[i].value);
+    }
+}
+
+static int h2p_status_handler(request_rec *r)
+{
+    h2p_stat s[H2P_NSTATS];
+    int n, json, autof;
 
     if (!r->handler || strcmp(r->handler, H2P_STATUS_HANDLER)) {
         return DECLINED;
@@ -2063,52 +2238,57 @@ static int h2p_status_handler(request_rec *r)
     if (r->method_number != M_GET) {
         return HTTP_METHOD_NOT_ALLOWED;
     }
-    for (i = 0; i < H2P_NREASONS; ++i) {
-        reasons[i] = h2p_reason_name(i);
-    }
-    for (i = 0; i < H2P_LR_N; ++i) {
-        refusals[i] = h2p_learn_refusal_name(i);
-    }
     json = r->args && !strcmp(r->args, "json");
+    autof = r->args && !strcmp(r->args, "auto");
     ap_set_content_type(r, json ? "application/json"
-                                : "text/html; charset=utf-8");
+                           : autof ? "text/plain; charset=ISO-8859-1"
+                           : "text/html; charset=utf-8");
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
     if (r->header_only) {
         return OK;
     }
+    n = stats_collect(s);
     if (json) {
-        ap_rputs("{", r);
-        print_group(r, 1, "", top, st->top, C_N, -1);
-        ap_rprintf(r, ",\"promised\":%" APR_UINT64_T_FMT ",\"hinted\":%"
-                   APR_UINT64_T_FMT ",\"skipped\":{",
-                   apr_atomic_read64(&st->reasons[H2P_PROMISED]),
-                   apr_atomic_read64(&st->reasons[H2P_HINTED]));
-        print_group(r, 1, "", reasons, st->reasons, H2P_NREASONS,
-                    H2P_PROMISED);
-        ap_rputs("},\"hints\":{", r);
-        print_group(r, 1, "", hints, st->hints, H_N, -1);
-        ap_rputs("},\"learned\":{", r);
-        print_group(r, 1, "", learned, st->learned, L_N, -1);
-        ap_rputs(",\"refused\":{", r);
-        print_group(r, 1, "", refusals, st->refused, H2P_LR_N, -1);
-        ap_rputs("}}}\n", r);
+        print_json(r, s, n);
+        return OK;
+    }
+    if (autof) {
+        print_auto(r, s, n);
         return OK;
     }
     ap_rputs(DOCTYPE_HTML_4_01 "<html><head><title>mod_h2push status</title>"
              "</head><body><h1>mod_h2push status</h1>\n"
-             "<p>Counters of all child processes since the last (re)start."
-             " <a href=\"?json\">JSON</a></p>\n<table border=\"1\">\n", r);
-    print_group(r, 0, "", top, st->top, C_N, -1);
-    ap_rprintf(r, "<tr><th>promised</th><td>%" APR_UINT64_T_FMT "</td></tr>\n"
-               "<tr><th>hinted</th><td>%" APR_UINT64_T_FMT "</td></tr>\n",
-               apr_atomic_read64(&st->reasons[H2P_PROMISED]),
-               apr_atomic_read64(&st->reasons[H2P_HINTED]));
-    print_group(r, 0, "skipped: ", reasons, st->reasons, H2P_NREASONS,
-                H2P_PROMISED);
-    print_group(r, 0, "103 hints: ", hints, st->hints, H_N, -1);
-    print_group(r, 0, "learned: ", learned, st->learned, L_N, -1);
-    print_group(r, 0, "not learned: ", refusals, st->refused, H2P_LR_N, -1);
+             "<p>mod_h2push/" MOD_H2PUSH_VERSION ". Counters of all child "
+             "processes since the last (re)start. <a href=\"?json\">JSON</a>"
+             " <a href=\"?auto\">auto</a></p>\n<table border=\"1\">\n", r);
+    print_html(r, s, n, 1);
     ap_rputs("</table></body></html>\n", r);
+    return OK;
+}
+
+/* mod_status's server-status: the same counters, a section of the HTML
+ * page, "H2Push...: n" lines of ?auto. */
+static int h2p_status_hook(request_rec *r, int flags)
+{
+    h2p_stat s[H2P_NSTATS];
+    int n = stats_collect(s);
+
+    if (flags & AP_STATUS_SHORT) {
+        print_auto(r, s, n);
+        return OK;
+    }
+    ap_rputs("<hr />\n<h2>mod_h2push/" MOD_H2PUSH_VERSION "</h2>\n"
+             "<p>Counters of all child processes since the last (re)start"
+             " (also on the module's own h2push-status page, as JSON with"
+             " ?json).</p>\n", r);
+    if (flags & AP_STATUS_NOTABLE) {
+        print_html(r, s, n, 0);
+    }
+    else {
+        ap_rputs("<table border=\"1\">\n", r);
+        print_html(r, s, n, 1);
+        ap_rputs("</table>\n", r);
+    }
     return OK;
 }
 
@@ -2454,12 +2634,80 @@ static void h2p_child_init(apr_pool_t *p, server_rec *s)
     (void)s;
 }
 
+/* mod_http2's version, for the start-up line: mod_http2 publishes it
+ * nowhere but in its own start-up message (AH03090), so it is read from
+ * its shared object: the one string there that looks like a version
+ * ("2.0.42"). NULL when mod_http2 is not loaded, is built in, or the file
+ * does not say. */
+static const char *http2_version(apr_pool_t *p)
+{
+    module *m = ap_find_linked_module("mod_http2.c");
+    const char *found = NULL;
+    apr_file_t *f;
+    apr_finfo_t fi;
+    Dl_info dl;
+    char *buf;
+    apr_size_t len, i, start;
+
+    if (!m || !dladdr(m, &dl) || !dl.dli_fname
+        || !strstr(dl.dli_fname, "mod_http2")
+        || apr_file_open(&f, dl.dli_fname, APR_FOPEN_READ, 0, p)
+           != APR_SUCCESS) {
+        return NULL;
+    }
+    if (apr_file_info_get(&fi, APR_FINFO_SIZE, f) != APR_SUCCESS
+        || fi.size <= 0 || fi.size > 64 * 1024 * 1024
+        || !(buf = apr_palloc(p, (apr_size_t)fi.size + 1))
+        || apr_file_read_full(f, buf, len = (apr_size_t)fi.size, &len)
+           != APR_SUCCESS) {
+        apr_file_close(f);
+        return NULL;
+    }
+    apr_file_close(f);
+    buf[len] = '\0';
+    for (start = i = 0; i <= len; ++i) {
+        if (buf[i]) {
+            continue;
+        }
+        /* a NUL-terminated string "1.x.y" or "2.x.y", maybe "-DEV" */
+        if (i - start >= 5 && i - start <= 16
+            && (buf[start] == '1' || buf[start] == '2')
+            && buf[start + 1] == '.' && apr_isdigit(buf[start + 2])) {
+            const char *c = buf + start;
+            int dots = 0, ok = 1;
+
+            for (; c < buf + i && *c != '-'; ++c) {
+                dots += *c == '.';
+                ok &= apr_isdigit(*c) || (*c == '.' && apr_isdigit(c[1]));
+            }
+            if (ok && dots == 2) {
+                if (found && strcmp(found, buf + start)) {
+                    return NULL;            /* two candidates: unsure */
+                }
+                found = buf + start;
+            }
+        }
+        start = i + 1;
+    }
+    return found ? apr_pstrdup(p, found) : NULL;
+}
+
 static int h2p_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                            apr_pool_t *ptemp, server_rec *s)
 {
     apr_shm_t *shm;
 
     (void)plog;
+    ap_add_version_component(pconf, "mod_h2push/" MOD_H2PUSH_VERSION);
+    if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG) {
+        const char *v = http2_version(ptemp);
+
+        /* like httpd's own "configured -- resuming normal operations" */
+        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, "mod_h2push/"
+                     MOD_H2PUSH_VERSION " (mod_http2 %s) configured",
+                     v ? v : ap_find_linked_module("mod_http2.c")
+                             ? "of unknown version" : "not loaded");
+    }
     h2_var_lookup = APR_RETRIEVE_OPTIONAL_FN(http2_var_lookup);
     h2p_no_dir_conf = ap_create_per_dir_config(pconf);
     if (!h2_var_lookup) {
@@ -2559,6 +2807,8 @@ static void h2p_register_hooks(apr_pool_t *p)
     ap_hook_log_transaction(h2p_log_transaction, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_insert_filter(h2p_insert_filter, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(h2p_status_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    APR_OPTIONAL_HOOK(ap, status_hook, h2p_status_hook, NULL, NULL,
+                      APR_HOOK_MIDDLE);
     /* below AP_FTYPE_PROTOCOL, where mod_http2 reads the headers, and
      * above mod_headers' output fixups */
     h2p_filter_handle = ap_register_output_filter(H2P_FILTER_NAME,

@@ -26,15 +26,20 @@ my @reasons = qw(nopush diary not-same-origin bad-link not-found forbidden
     is_deeply([sort keys %{ $j->{hints} || {} }], [sort qw(sent links html_links)],
               'json: hints keys');
     is_deeply([sort keys %{ $j->{learned} || {} }],
-              [sort qw(stored replaced expired refused)], 'json: learned keys');
+              [sort qw(stored replaced expired evicted failed refused)],
+              'json: learned keys');
     is_deeply([sort keys %{ ($j->{learned} || {})->{refused} || {} }],
-              [sort qw(private no-store set-cookie vary authorization)],
+              [sort qw(private no-store set-cookie vary authorization cookie
+                       user client-cert query host status)],
               'json: learned.refused keys');
     is_deeply([sort keys %{ $j->{skipped} || {} }], [sort @reasons],
               'json: skipped keys');
+    my $learned = $j->{learned} || {};
     my @nonint = grep { !defined $_ || ref $_ || $_ !~ /^\d+$/ }
         map({ $j->{$_} } qw(responses links promised hinted)),
-        map({ ($j->{skipped} || {})->{$_} } @reasons);
+        map({ ($j->{skipped} || {})->{$_} } @reasons),
+        map({ $learned->{$_} } grep { $_ ne 'refused' } keys %$learned),
+        values %{ $learned->{refused} || {} };
     is_deeply(\@nonint, [], 'json: every counter is a whole number');
     like($res->{body},
          qr/^\{"responses":\d+,"links":\d+,"promised":\d+,"hinted":\d+,"skipped":\{/,

@@ -1,4 +1,5 @@
-# H2PUSH_PROMISED / H2PUSH_PATHS in CustomLog, and the debug decision lines.
+# H2PUSH_PROMISED / H2PUSH_PATHS / H2PUSH_HINTED in CustomLog, and the debug
+# decision lines.
 use strict;
 use warnings FATAL => 'all';
 use FindBin;
@@ -21,6 +22,7 @@ my $tag = "t$$" . time;
     ok($line, 'access log line written') or diag $alog;
     $line //= '';
     like($line, qr/ promised=2 /, 'H2PUSH_PROMISED=2');
+    like($line, qr/ hinted=0$/, 'H2PUSH_HINTED=0 for a push client');
     my($paths) = $line =~ /paths="([^"]*)"/;
     is_deeply([sort split ' ', $paths // ''], ['/log/l1.css', '/log/l2.js'],
               'H2PUSH_PATHS lists the promised paths');
@@ -48,6 +50,19 @@ my $tag = "t$$" . time;
     my $elog = wait_log('error_log', $emark, qr/l1\.css.*reason=client-disabled/);
     like($elog, qr{source=link target=</log/l1\.css> .*result=skipped reason=client-disabled},
          'no push: debug line says client-disabled');
+}
+
+# A client that takes no pushes, HTTP/1.1, H2PushEarlyHints on: the static
+# list /hints/a.css and /hints/b.js hinted in a 103
+{
+    my $amark = log_mark('h2push_log');
+    my $path = "/hints/on/page.html?$tag-hinted";
+    my $res = H2PushTest::http(vhost => 'main', path => $path);
+    like($res->{raw_headers}, qr{^HTTP/1\.1 103}m, 'HTTP/1.1: a 103 went out');
+    my $alog = wait_log('h2push_log', $amark, qr/\Q$path\E/);
+    my($line) = grep { /\Q$path\E/ } split /\n/, $alog;
+    like($line // '', qr/ promised=0 .* hinted=2$/, 'H2PUSH_HINTED=2, H2PUSH_PROMISED=0')
+        or diag $alog;
 }
 
 done_testing();

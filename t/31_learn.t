@@ -1,11 +1,16 @@
 # H2PushLearn: the same-origin preload links of a response are learned per
-# URL (scheme://host:port/path) and replayed before the handler of the next
-# visit: in a 103 for hint clients (H2PushEarlyHints on), as PUSH_PROMISEs
-# for push clients, after the policy for that request.  Every visit is a
-# new connection.  Configuration: t/conf/hints.conf.in (<VirtualHost
-# h2learn>, h2learnq (H2PushLearnQuery on), h2learnttl (H2PushLearnTTL 2),
-# each with a shmcb cache of its own; /learn/ and cgi-bin/hints-learn.cgi
-# with H2PushEarlyHints on).
+# URL and replayed before the handler of the next visit: in a 103 for hint
+# clients (H2PushEarlyHints on), as PUSH_PROMISEs for push clients, after
+# the policy for that request.  The key is scheme://ServerName:port/path of
+# the vhost that served the request (learn_key(): http://localhost:PORT/...
+# for Apache::Test's vhosts, which have "ServerAlias 127.0.0.1" for the
+# clients' Host), never the Host itself.  Every visit is a new connection.
+# Configuration: t/conf/hints.conf.in (<VirtualHost h2learn>, h2learnq
+# (H2PushLearnQuery on), h2learnttl (H2PushLearnTTL 2), each with a shmcb
+# cache of its own; /learn/ and cgi-bin/hints-learn.cgi with
+# H2PushEarlyHints on).  A request with a query string is not learned from
+# (H2PushLearnQuery off): hints-learn.cgi takes its parameters from the
+# request header X-Learn instead.
 use strict;
 use warnings FATAL => 'all';
 use FindBin;
@@ -19,33 +24,17 @@ my $CGI = '/cgi-bin/hints-learn.cgi';
 my $A = '</learn/a.css>; rel=preload; as=style';
 my $USER = 'pusher:secret';
 
-sub key_of {
-    my($vhost, $path) = @_;
-    return 'http://127.0.0.1:' . vhost_port($vhost) . $path;
-}
+sub key_of { learn_key(@_) }
 
 # HTTP/1.1 visit (curl -v): the result plus {n103} and {hint} (the
 # link-values of the first 103, [] without one)
-sub h1 {
-    my %o = @_;
-    my $r = curl_v(vhost => $L, %o);
-    my @b = grep { $_->{status} == 103 } @{ $r->{interim} };
-    $r->{n103} = scalar @b;
-    $r->{hint} = @b ? [block_links($b[0])] : [];
-    return $r;
-}
+sub h1 { hint_h1(vhost => $L, @_) }
 
 # h2 visit (nghttp): the log plus {sid}, {n103}, {hint}
-sub h2 {
-    my %o = @_;
-    my $log = nghttp(vhost => $L, %o);
-    my $sid = $log->sid_of($o{paths}[0]);
-    my @b = h2_blocks($log, $sid, 103);
-    $log->{sid} = $sid;
-    $log->{n103} = scalar @b;
-    $log->{hint} = @b ? [block_links($b[0])] : [];
-    return $log;
-}
+sub h2 { hint_h2(vhost => $L, @_) }
+
+# X-Learn header for hints-learn.cgi (none for an empty set)
+sub xl { my $q = shift; return length $q ? (headers => ["X-Learn: $q"]) : () }
 
 sub blocks_of { join ' | ', map { $_->{line} } @{ $_[0]{blocks} } }
 
@@ -115,7 +104,7 @@ sub learned_value {
     my $p = "$CGI/push";
     my $key = key_of($L, $p);
     my $b0 = status_json();
-    my $l1 = h2(paths => ["$p?l=a.css"]);
+    my $l1 = h2(paths => [$p], headers => ['x-learn: l=a.css']);
     my $b1 = status_json();
     my $d1 = status_delta($b0, $b1);
     is($l1->status($l1->{sid}), 200, 'push client first visit: 200');
@@ -169,7 +158,7 @@ sub learned_value {
         $n++;
         my $before = status_json();
         my $mark = log_mark();
-        my $r = h1(path => "$p?$q");
+        my $r = h1(path => $p, xl($q));
         my $d = status_delta($before, status_json());
         is($r->{status}, 200, "replace $n ($q): 200");
         is($r->{n103}, @$want ? 1 : 0, "replace $n ($q): " . (@$want ? 'one 103' : 'no 103'))
@@ -207,7 +196,7 @@ sub learned_value {
         my $p = "$CGI/refuse" . ++$i;
         my $before = status_json();
         my $mark = log_mark();
-        my $r1 = h1(path => "$p?$q", %opt);
+        my $r1 = h1(path => $p, xl($q), %opt);
         my $d = status_delta($before, status_json());
         is($r1->{status}, 200, "$name: 200");
         is($d->{"learned.refused.$counter"}, 1, "$name: learned.refused.$counter +1")
@@ -218,7 +207,7 @@ sub learned_value {
         is_deeply(\@other, [], "$name: no other refusal counted");
         like(wait_log('error_log', $mark, qr/not learned/, 5),
              qr/h2push learn: not learned \(\Q$counter\E\)/, "$name: logged");
-        my $r2 = h1(path => "$p?$q");
+        my $r2 = h1(path => $p, xl($q));
         is($r2->{status}, 200, "$name, next visit: 200");
         is($r2->{n103}, 0, "$name, next visit: no 103") or diag blocks_of($r2);
     }
@@ -230,36 +219,33 @@ sub learned_value {
         my($name, $q) = @$c;
         my $p = "$CGI/accept" . ++$i;
         my $before = status_json();
-        my $r1 = h1(path => "$p?$q");
+        my $r1 = h1(path => $p, xl($q));
         my $d = status_delta($before, status_json());
         is($d->{'learned.stored'}, 1, "control $name: learned.stored +1") or diag explain $d;
-        my $r2 = h1(path => "$p?$q");
+        my $r2 = h1(path => $p, xl($q));
         is_deeply($r2->{hint}, [$A], "control $name: next visit: 103 with the link");
     }
 }
 
-# Redirects (301, 302) are learned from, a 404 is not
+# Only responses that end 2xx are learned from: not redirects (301, 302),
+# not a 404 (refusal "status")
 {
-    for my $st (301, 302) {
-        my $p = "$CGI/redirect$st";
+    for my $c ([301, 'redirect301'], [302, 'redirect302'], [404, 'notfound']) {
+        my($st, $name) = @$c;
+        my $p = "$CGI/$name";
         my $before = status_json();
-        my $r1 = h1(path => "$p?l=a.css&status=$st");
+        my $r1 = h1(path => $p, xl("l=a.css&status=$st"));
         my $d = status_delta($before, status_json());
         is($r1->{status}, $st, "$st first visit: $st");
-        is($d->{'learned.stored'}, 1, "$st first visit: learned.stored +1") or diag explain $d;
-        my $r2 = h1(path => "$p?l=a.css&status=$st");
+        is_deeply([map { $_->[1] } grep { $_->[0] eq 'link' } @{ $r1->{final}{headers} }],
+                  ['</learn/a.css>; rel=preload'], "$st first visit: the response has the Link");
+        is($d->{'learned.stored'}, 0, "$st first visit: nothing learned") or diag explain $d;
+        is($d->{'learned.refused.status'}, 1, "$st first visit: learned.refused.status +1")
+            or diag explain $d;
+        my $r2 = h1(path => $p, xl("l=a.css&status=$st"));
         is($r2->{status}, $st, "$st second visit: $st");
-        is_deeply($r2->{hint}, [$A], "$st second visit: 103 with the learned link")
-            or diag blocks_of($r2);
+        is($r2->{n103}, 0, "$st second visit: no 103") or diag blocks_of($r2);
     }
-    my $p = "$CGI/notfound";
-    my $before = status_json();
-    my $r1 = h1(path => "$p?l=a.css&status=404");
-    my $d = status_delta($before, status_json());
-    is($r1->{status}, 404, '404 first visit: 404');
-    is($d->{'learned.stored'}, 0, '404 first visit: nothing learned') or diag explain $d;
-    my $r2 = h1(path => "$p?l=a.css&status=404");
-    is($r2->{n103}, 0, '404 second visit: no 103');
 }
 
 # Only GET is learned from: HEAD and POST are not
@@ -268,13 +254,13 @@ sub learned_value {
         my($m, %o) = @$c;
         my $p = "$CGI/method-" . lc $m;
         my $before = status_json();
-        my $r1 = h1(path => "$p?l=a.css", %o);
+        my $r1 = h1(path => $p, xl('l=a.css'), %o);
         my $d = status_delta($before, status_json());
         is($r1->{status}, 200, "$m: 200");
         is_deeply([map { $_->[1] } grep { $_->[0] eq 'link' } @{ $r1->{final}{headers} }],
                   ['</learn/a.css>; rel=preload'], "$m: the response has the Link");
         is($d->{'learned.stored'}, 0, "$m: nothing learned") or diag explain $d;
-        my $r2 = h1(path => "$p?l=a.css");
+        my $r2 = h1(path => $p, xl('l=a.css'));
         is($r2->{n103}, 0, "$m, then GET: no 103");
     }
 }
@@ -304,17 +290,29 @@ sub learned_value {
     is($d->{'hints.sent'}, 0, 'gone: hints.sent +0') or diag explain $d;
 }
 
-# The query string is not part of the key by default; with
-# H2PushLearnQuery on (vhost h2learnq) it is
+# By default (H2PushLearnQuery off) a response to a request with a query
+# string is not learned from, and a request with one is replayed what the
+# path taught; with H2PushLearnQuery on (vhost h2learnq) the query is part
+# of the key
 {
     my $p = '/learn/q.html';
+    my $before = status_json();
     my $mark = log_mark();
     my $r1 = h1(path => "$p?a=1");
-    is($r1->{n103}, 0, 'query ignored: ?a=1 first: no 103');
+    my $d = status_delta($before, status_json());
+    is($r1->{n103}, 0, 'query off: ?a=1 first: no 103');
+    is($d->{'learned.refused.query'}, 1, 'query off: ?a=1: learned.refused.query +1')
+        or diag explain $d;
+    is($d->{'learned.stored'}, 0, 'query off: ?a=1: nothing stored');
+    like(log_since('error_log', $mark), qr/h2push learn: not learned \(query\)/,
+         'query off: ?a=1: logged (query)');
+    $mark = log_mark();
+    my $r0 = h1(path => $p);
+    is($r0->{n103}, 0, 'query off: the path: no 103 yet');
     is(learned_value($mark, key_of($L, $p)), '</learn/a.css>; rel=preload',
-       'query ignored: learned under the path without the query');
+       'query off: learned from the path without a query');
     my $r2 = h1(path => "$p?b=2");
-    is_deeply($r2->{hint}, [$A], 'query ignored: ?b=2 gets what ?a=1 taught');
+    is_deeply($r2->{hint}, [$A], 'query off: ?b=2 gets what the path taught');
 
     my $Q = 'h2learnq';
     $mark = log_mark();
@@ -329,14 +327,14 @@ sub learned_value {
     is_deeply($q3->{hint}, [$A], 'H2PushLearnQuery on: ?a=1 again: 103');
 }
 
-# H2PushMax caps what is learned: learned with H2PushMax 2 (?max2), then
-# replayed where H2PushMax is the default 10
+# H2PushMax caps what is learned: learned with H2PushMax 2 (request header
+# X-Max: 2), then replayed where H2PushMax is the default 10
 {
     my $p = '/learn/max.html';
     my $key = key_of($L, $p);
     my @m = map { "</learn/m$_.css>; rel=preload; as=style" } 1 .. 4;
     my $mark = log_mark();
-    my $r1 = h1(path => "$p?max2");
+    my $r1 = h1(path => $p, headers => ['X-Max: 2']);
     is($r1->{status}, 200, 'max: first visit (H2PushMax 2): 200');
     is(learned_value($mark, $key),
        '</learn/m1.css>; rel=preload, </learn/m2.css>; rel=preload',
@@ -348,7 +346,7 @@ sub learned_value {
     is_deeply($r3->{hint}, \@m, 'max: learned again with H2PushMax 10: all four')
         or diag explain $r3->{hint};
     # and the replay is capped too
-    my $r4 = h1(path => "$p?max2");
+    my $r4 = h1(path => $p, headers => ['X-Max: 2']);
     is_deeply($r4->{hint}, [@m[0, 1]], 'max: four learned, replayed with H2PushMax 2: two')
         or diag explain $r4->{hint};
 }
@@ -390,13 +388,13 @@ sub learned_value {
 }
 
 # (b) an entry learned for a URL that an unauthenticated visitor gets a
-# 401 for: /learn/gate/page.html is open with the query "open" (and the
-# key ignores the query), else behind Require valid-user
+# 401 for: /learn/gate/page.html is open with the request header
+# "X-Gate: open", else behind Require valid-user
 {
     my $p = '/learn/gate/page.html';
     my $key = key_of($L, $p);
     my $mark = log_mark();
-    my $r1 = h1(path => "$p?open");
+    my $r1 = h1(path => $p, headers => ['X-Gate: open']);
     is($r1->{status}, 200, 'gate open: 200 without credentials');
     is(learned_value($mark, $key), '</learn/a.css>; rel=preload',
        "gate open: learned for $key");
@@ -418,7 +416,7 @@ sub learned_value {
     is($d->{promised}, 0, 'gate closed: promised +0');
 
     # the entry is there: the open URL and an authenticated visitor get it
-    my $r5 = h1(path => "$p?open");
+    my $r5 = h1(path => $p, headers => ['X-Gate: open']);
     is_deeply($r5->{hint}, [$A], 'gate open again: 103 with the learned link');
     my $r6 = h1(path => $p, user => $USER);
     is($r6->{status}, 200, 'gate with credentials: 200');

@@ -242,7 +242,7 @@ for my $http ('1.1', '2') {
 # 103 on the next visit, the relative link resolved
 {
     my $p = '/html/learn.html';
-    my $key = 'http://127.0.0.1:' . vhost_port('h2learn') . $p;
+    my $key = learn_key('h2learn', $p);
     my $mark = log_mark();
     my $r1 = curl_v(vhost => 'h2learn', path => $p);
     is($r1->{status}, 200, 'learn from HTML: first visit 200');

@@ -25,6 +25,7 @@ stage suite       sh t/run-suite.sh
 stage fuzz        sh t/fuzz/run.sh "$FUZZ_SECONDS"
 stage asan        sh t/asan.sh
 stage soak        sh t/soak.sh
+stage package     sh t/package.sh
 
 [ -n "$failures" ] && echo "failed stages:$failures"
 echo "stages: $passed passed, $failed failed"

@@ -37,6 +37,7 @@ perl -MApache::TestRun -e 1 2>/dev/null || fail "Apache::Test missing (apt-get i
 perl -MJSON::PP -MDigest::SHA -MTest::More -e 1 2>/dev/null || fail "perl core modules JSON::PP/Digest::SHA/Test::More missing"
 command -v openssl >/dev/null 2>&1 || fail "openssl not found (needed for the test certificates)"
 [ -x /usr/bin/chromium ] || fail "/usr/bin/chromium not found (apt-get install chromium): t/20_chromium.t needs it"
+[ -x /usr/bin/redis-server ] || fail "/usr/bin/redis-server not found (apt-get install redis-server): t/33_redis.t needs it"
 
 # --- the module under test --------------------------------------------------
 # H2PUSH_SO: another build of the module (t/asan.sh's sanitizer build);
@@ -52,7 +53,7 @@ export H2PUSH_SO
 MODDIR=$("$APXS" -q LIBEXECDIR)
 MODS="mpm_event authz_core authz_host authz_user authn_core authn_file
       auth_basic mime dir alias env setenvif headers asis cgid rewrite
-      socache_shmcb ssl proxy proxy_http http2 cache cache_socache"
+      socache_shmcb ssl proxy proxy_http http2 status cache cache_socache"
 mkdir -p t/conf/ssl t/logs || fail "cannot create t/conf/ssl, t/logs"
 modconf=t/conf/modules.conf
 {
@@ -66,7 +67,7 @@ modconf=t/conf/modules.conf
 
 # --- permissions: httpd runs as nobody/nogroup when started as root ---------
 chmod -R a+rX t/htdocs t/conf/htpasswd 2>/dev/null
-chmod a+rx t/cgi-bin t/cgi-bin/*.cgi 2>/dev/null
+chmod a+rx t/cgi-bin t/cgi-bin/*.cgi t/htdocs/fc/*.cgi 2>/dev/null
 if [ "$(id -u)" = 0 ] && command -v runuser >/dev/null 2>&1; then
     runuser -u nobody -- test -r "$top/t/htdocs/selfcheck.html" \
         || fail "user nobody cannot read $top/t/htdocs (a parent directory is not world-searchable?)"

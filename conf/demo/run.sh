@@ -29,10 +29,28 @@ esac
 
 [ -f "$top/.libs/mod_h2push.so" ] || { echo "build first: make -f Makefile.apxs build" >&2; exit 1; }
 mkdir -p "$run"
-if [ ! -f "$run/cert.pem" ]; then
-    openssl req -x509 -newkey rsa:2048 -nodes -days 365 -subj /CN=127.0.0.1 \
-        -addext subjectAltName=IP:127.0.0.1 -keyout "$run/key.pem" \
-        -out "$run/cert.pem" 2>/dev/null
+# A leaf certificate (CA:FALSE, for 127.0.0.1) signed by a throwaway CA
+# whose key is deleted at once: mod_ssl warns (AH01906) about a server
+# certificate that is a CA certificate. curl --cacert conf/demo/run/ca.pem
+# verifies it.
+if [ ! -f "$run/cert.pem" ] || ! grep -q 'leaf' "$run/cert.kind" 2>/dev/null; then
+    openssl req -x509 -newkey rsa:2048 -nodes -days 365 \
+        -subj "/CN=mod_h2push demo CA (throwaway)" \
+        -addext basicConstraints=critical,CA:TRUE \
+        -addext keyUsage=critical,keyCertSign,cRLSign \
+        -keyout "$run/ca-key.pem" -out "$run/ca.pem" 2>/dev/null
+    openssl req -new -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 \
+        -keyout "$run/key.pem" -out "$run/cert.csr" 2>/dev/null
+    printf '%s\n' 'basicConstraints=critical,CA:FALSE' \
+        'keyUsage=critical,digitalSignature,keyEncipherment' \
+        'extendedKeyUsage=serverAuth' 'subjectAltName=IP:127.0.0.1' \
+        > "$run/cert.ext"
+    openssl x509 -req -in "$run/cert.csr" -CA "$run/ca.pem" \
+        -CAkey "$run/ca-key.pem" -CAcreateserial -days 365 \
+        -extfile "$run/cert.ext" -out "$run/cert.pem" 2>/dev/null
+    rm -f "$run/ca-key.pem" "$run/cert.csr" "$run/cert.ext" "$run/ca.srl"
+    [ -s "$run/cert.pem" ] || { echo "cannot make the demo certificate (openssl)" >&2; exit 1; }
+    echo leaf > "$run/cert.kind"
 fi
 chmod -R a+rX "$here/htdocs"
 cat > "$run/httpd.conf" <<CONF
@@ -57,7 +75,7 @@ TypesConfig /etc/mime.types
 ScriptSock $run/cgid.sock
 User nobody
 Group nogroup
-LogFormat "%t \"%r\" %>s pushed=%{H2PUSH_PROMISED}e [%{H2PUSH_PATHS}e]" h2push
+LogFormat "%t \"%r\" %>s pushed=%{H2PUSH_PROMISED}e hinted=%{H2PUSH_HINTED}e [%{H2PUSH_PATHS}e]" h2push
 CustomLog $run/access_log h2push
 DocumentRoot $here/htdocs
 DirectoryIndex index.html
@@ -69,6 +87,7 @@ H2PushEarlyHints on
 # remember each page's preload links, replay them in the 103 next time
 H2PushLearn on
 H2PushFromHTML on
+SSLSessionCache shmcb:$run/ssl_scache(512000)
 SSLEngine on
 SSLCertificateFile $run/cert.pem
 SSLCertificateKeyFile $run/key.pem
@@ -90,12 +109,35 @@ SSLCertificateKeyFile $run/key.pem
 CONF
 [ "$(id -u)" = 0 ] || sed -i '/^User\|^Group/d' "$run/httpd.conf"
 stop_demo
-apache2 -d "$run" -f "$run/httpd.conf" -k start
+# a port taken by something else: say which variable moves the demo
+port_busy() {
+    if command -v ss >/dev/null 2>&1; then
+        ss -Hltn "sport = :$port" 2>/dev/null | grep -q .
+    else
+        return 1
+    fi
+}
+busy_msg="port $port on 127.0.0.1 is in use: stop what listens there, or run the demo on another port: H2PUSH_DEMO_PORT=$((port + 1)) make -f Makefile.apxs demo"
+if port_busy; then
+    echo "$busy_msg" >&2
+    exit 1
+fi
+: > "$run/error_log"
+if ! apache2 -d "$run" -f "$run/httpd.conf" -k start 2> "$run/start.err"; then
+    cat "$run/start.err" >&2
+    if grep -q 'Address already in use' "$run/start.err" "$run/error_log" 2>/dev/null; then
+        echo "$busy_msg" >&2
+    else
+        echo "the demo did not start: see $run/error_log" >&2
+    fi
+    exit 1
+fi
 echo "demo running: https://127.0.0.1:$port/  (logs: $run/error_log, $run/access_log)"
 echo "pushes (a push client):     nghttp -nv https://127.0.0.1:$port/"
 echo "103 Early Hints (no push):  nghttp -nv --no-push https://127.0.0.1:$port/"
 echo "                 (HTTP/1.1) curl -skv --http1.1 https://127.0.0.1:$port/ -o /dev/null"
 echo "learned hints: the 1st visit of /slow.cgi teaches its Link, the 2nd gets a 103 at once:"
 echo "                            nghttp -nv --no-push https://127.0.0.1:$port/slow.cgi"
-echo "counters:          curl -sk 'https://127.0.0.1:$port/h2push-status?json'"
+echo "counters:          curl -sk 'https://127.0.0.1:$port/h2push-status?json'  (or ?auto)"
+echo "verified TLS:      curl --cacert $run/ca.pem -sI https://127.0.0.1:$port/"
 echo "stop it:           make -f Makefile.apxs demo-stop"

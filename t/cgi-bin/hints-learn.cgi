@@ -1,6 +1,7 @@
 #!/bin/sh
-# t/31_learn.t: response headers chosen by the query string, so that one
-# URL (the learned key ignores the query) can answer differently:
+# t/31_learn.t: response headers chosen by the request header X-Learn (or
+# the query string, the same syntax; a request with a query is not learned
+# from), so that one URL can answer differently:
 #   l=NAME      Link: </learn/NAME>; rel=preload   (repeatable)
 #   cc=VALUE    Cache-Control: VALUE
 #   cookie=1    Set-Cookie: h2push=1
@@ -14,7 +15,7 @@ if [ -n "$CONTENT_LENGTH" ] && [ "$CONTENT_LENGTH" -gt 0 ]; then
 fi
 status=""
 IFS='&'
-for kv in $QUERY_STRING; do
+for kv in $HTTP_X_LEARN $QUERY_STRING; do
     k=${kv%%=*}
     v=${kv#*=}
     case "$k" in

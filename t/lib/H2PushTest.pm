@@ -42,7 +42,11 @@ sub vhost_port {
     return $p;
 }
 
-sub scheme_of { ($_[0] // '') eq 'h2tls' ? 'https' : 'http' }
+# The TLS vhosts (h2 over TLS + http/1.1); every other vhost is cleartext.
+my %TLS_VHOST = map { ($_ => 1) } qw(h2tls h2browser h2victimtls h2tenanttls);
+sub is_tls { $TLS_VHOST{ $_[0] // '' } ? 1 : 0 }
+
+sub scheme_of { is_tls($_[0]) ? 'https' : 'http' }
 
 # Authority as the clients send it (also what same-origin links must use).
 sub authority { '127.0.0.1:' . vhost_port($_[0]) }
@@ -151,7 +155,7 @@ sub h2client {
     my @cmd = ($PYTHON, File::Spec->catfile(vars('t_dir'), 'h2client.py'),
                '--host', '127.0.0.1', '--port', vhost_port($vhost),
                '--timeout', $TIMEOUT);
-    push @cmd, '--tls' if $vhost eq 'h2tls';
+    push @cmd, '--tls' if is_tls($vhost);
     push @cmd, '--no-push' if $o{no_push};
     push @cmd, '--header', "$_->[0]: $_->[1]" for @{ $o{headers} || [] };
     push @cmd, @paths;
@@ -177,12 +181,12 @@ sub http {
                '-D', "$hdr", '-o', "$body", '-w', '%{http_code}');
     my $ver = $o{http} || '1.1';
     push @cmd, $ver eq '1.1' ? '--http1.1'
-             : $vhost eq 'h2tls' ? '--http2' : '--http2-prior-knowledge';
+             : is_tls($vhost) ? '--http2' : '--http2-prior-knowledge';
     push @cmd, '-I' if ($o{method} // '') eq 'HEAD';
     push @cmd, '-X', $o{method} if $o{method} && $o{method} ne 'HEAD';
     push @cmd, '-H', $_ for @{ $o{headers} || [] };
     push @cmd, '-u', $o{user} if $o{user};
-    push @cmd, url($vhost, $o{path});
+    push @cmd, $o{port} ? "http://127.0.0.1:$o{port}$o{path}" : url($vhost, $o{path});
     my($rc, $out, $err) = run_cmd(@cmd);
     my @h;
     my $status = 0;
@@ -209,12 +213,21 @@ sub header_values {
 # ---------------------------------------------------------------------------
 # Status counters, flattened: { responses, links, promised,
 # 'skipped.nopush', ... }.  undef when the page could not be read.
+# status_json(port => N): of a standalone server on 127.0.0.1:N (its
+# /h2push-status).
 sub status_json {
-    my $res = http(vhost => 'main', path => '/h2push-status?json');
+    my %o = @_;
+    my $res = http(vhost => 'main', path => '/h2push-status?json',
+                   $o{port} ? (port => $o{port}) : ());
     return undef unless $res->{status} == 200;
     my $j = eval { JSON::PP->new->decode($res->{body}) } or return undef;
-    # nested groups flattened with dotted names: "skipped.diary",
-    # "hints.sent", "learned.refused.private"
+    return flatten_json($j);
+}
+
+# nested groups flattened with dotted names: "skipped.diary",
+# "hints.sent", "learned.refused.private"
+sub flatten_json {
+    my $j = shift;
     my %flat;
     my @todo = (['', $j]);
     while (my $t = shift @todo) {
@@ -595,10 +608,11 @@ sub curl_v {
     my %o = @_;
     my $body = File::Temp->new;
     my $data;
-    my @cmd = ($CURL, '-v', '-sS', '--max-time', $TIMEOUT, '-o', "$body");
+    my @cmd = ($CURL, '-v', '-sS', '-k', '--max-time', $TIMEOUT, '-o', "$body");
     my $ver = $o{http} // '1.1';
     # 'upgrade': h2c through an HTTP/1.1 Upgrade (curl --http2 on http://)
-    push @cmd, $ver eq '2' ? '--http2-prior-knowledge'
+    my $tls = !$o{port} && is_tls($o{vhost} || 'main');
+    push @cmd, $ver eq '2' ? ($tls ? '--http2' : '--http2-prior-knowledge')
              : $ver eq 'upgrade' ? '--http2'
              : $ver eq '1.0' ? '--http1.0' : '--http1.1';
     push @cmd, '-I' if ($o{method} // '') eq 'HEAD';
@@ -612,9 +626,22 @@ sub curl_v {
         if $o{method} && $o{method} ne 'HEAD' && !defined $o{data};
     push @cmd, '-H', $_ for @{ $o{headers} || [] };
     push @cmd, '-u', $o{user} if $o{user};
-    push @cmd, $o{port} ? "http://127.0.0.1:$o{port}$o{path}"
-                        : url($o{vhost} || 'main', $o{path});
+    my $base = $o{port} ? "http://127.0.0.1:$o{port}"
+                        : url($o{vhost} || 'main', '');
+    push @cmd, "$base$o{path}";
+    # barrier => PATH: then HEAD PATH on the same (HTTP/1.x keep-alive)
+    # connection; httpd reads it only once the first request is done to
+    # its log_transaction phase (where learning happens).  A HEAD, so that
+    # the module counts nothing for it.  Its output is not parsed.
+    if ($o{barrier} && $ver ne '2') {
+        push @cmd, '--next', '-sS', '-k', '-I', '--max-time', $TIMEOUT,
+                   '-o', '/dev/null', $ver eq '1.0' ? '--http1.0' : '--http1.1',
+                   "$base$o{barrier}";
+    }
     my($rc, $out, $err) = run_cmd(@cmd);
+    if ($o{barrier}) {
+        $err =~ s/^> HEAD \Q$o{barrier}\E .*//ms;
+    }
     my(@blocks, $cur);
     for my $line (split /\r?\n/, $err) {
         next unless $line =~ /^< ?(.*)$/;
@@ -842,7 +869,7 @@ print(json.dumps(res))
 PY
     my($rc, $out, $err) = run_cmd('timeout', $timeout + 5, $PYTHON, '-c', $py,
                                   '127.0.0.1', vhost_port($vhost),
-                                  $vhost eq 'h2tls' ? 1 : 0, $o{path}, $timeout);
+                                  is_tls($vhost) ? 1 : 0, $o{path}, $timeout);
     my $res = eval { JSON::PP->new->decode($out) };
     return { error => "rc=$rc: $err" } unless $res && ref $res eq 'HASH';
     $res->{body} = MIME::Base64::decode_base64($res->{body});
@@ -850,6 +877,282 @@ PY
 }
 
 # END helpers of t/40_adversarial.t
+# ===========================================================================
+
+# ===========================================================================
+# BEGIN helpers of the learned-hints tests (t/31_learn.t, t/32_html.t,
+# t/33_redis.t, t/34_learn_attacks.t, t/35_learn_scale.t): learned keys,
+# one visit and what it was hinted, thousands of visits (t/h1burst.py),
+# standalone apache2 and redis-server processes.
+package H2PushTest;
+
+push @EXPORT_OK, qw(learn_key hint_h1 hint_h2 h1burst burst_requests
+                    link_targets counted learn_lines
+                    file_put spawn stop_spawned apache_standalone
+                    graceful_restart redis_cmd redis_dbsize);
+
+# The key under which a page of $vhost is learned: the scheme of the
+# connection, the vhost's ServerName (Apache::Test names each vhost
+# "localhost:PORT"; $name for one the configuration renames, e.g.
+# "victim.test"), the port (always written) and the path (+ "?query" with
+# H2PushLearnQuery on).  Never the Host the client sent.
+sub learn_key {
+    my($vhost, $path, $name) = @_;
+    return scheme_of($vhost) . '://' . ($name // 'localhost') . ':'
+         . vhost_port($vhost) . $path;
+}
+
+# The targets (what is between < and >) of link-values, in order.
+sub link_targets { return map { /^\s*<([^>]*)>/ ? $1 : () } @_ }
+
+# Run $visit->() between two snapshots of the counters (status_json(%o))
+# and a mark in the error log ($o{log}, default error_log): returns
+# ($result of the visit, the counter changes, the error log text written
+# since the mark, read after the second snapshot, i.e. after the visit's
+# response was complete).  settle => qr/.../: before the second snapshot,
+# wait (bounded, 3 s) for that in the error log -- for an h2 visit, which
+# has no barrier request (see hint_h1): the module learns (or refuses to)
+# at log_transaction, which may come after the client had the response.
+sub counted {
+    my($visit, %o) = @_;
+    my $log = delete $o{log} || 'error_log';
+    my $settle = delete $o{settle};
+    my $before = status_json(%o);
+    my $mark = log_mark($log);
+    my $res = $visit->();
+    wait_log($log, $mark, $settle, 3) if $settle;
+    my $d = status_delta($before, status_json(%o));
+    return ($res, $d, log_since($log, $mark));
+}
+
+# The "h2push learn: ..." lines in a piece of error log, without the log
+# prefix: "stored KEY: VALUE", "replaced KEY: VALUE", "not learned
+# (REASON)", "evicted KEY".
+sub learn_lines {
+    my $text = shift // '';
+    return map { /h2push learn: (.*)$/ ? $1 : () } split /\n/, $text;
+}
+
+# One HTTP/1.1 (or curl h2) visit, curl_v(%o), plus {n103} (the number of
+# 103 blocks), {hint} (the link-values of the first 103, [] without one)
+# and {links} (the link-values of the final response).  Over HTTP/1.x the
+# visit is followed by a barrier request on the same connection (the
+# status page), so that whatever the visit taught is learned when this
+# returns: learning happens at log_transaction, after the client may have
+# had the whole response.  barrier => undef for none.
+sub hint_h1 {
+    my %o = (barrier => '/h2push-status?json', @_);
+    my $r = curl_v(%o);
+    my @b = grep { $_->{status} == 103 } @{ $r->{interim} };
+    $r->{n103} = scalar @b;
+    $r->{hint} = @b ? [block_links($b[0])] : [];
+    $r->{links} = $r->{final} ? [block_links($r->{final})] : [];
+    return $r;
+}
+
+# One h2 visit with nghttp(%o) (the first of $o{paths} is the page), plus
+# {sid}, {n103}, {hint} (link-values of the first 103 on its stream) and
+# {promised} (the sorted paths promised on it).
+sub hint_h2 {
+    my %o = @_;
+    my $log = nghttp(%o);
+    my $sid = $log->sid_of($o{paths}[0]);
+    my @b = h2_blocks($log, $sid, 103);
+    $log->{sid} = $sid;
+    $log->{n103} = scalar @b;
+    $log->{hint} = @b ? [block_links($b[0])] : [];
+    $log->{promised} = [defined $sid ? $log->promised_paths($sid) : ()];
+    return $log;
+}
+
+# Many HTTP/1.1 requests over keep-alive connections (t/h1burst.py):
+#   h1burst(port => N | vhost => 'x', requests => [ '/path' | { path,
+#           headers => [[name, value]...], method } ...], conns => 1,
+#           barrier => '/h2push-status?json' (the default) | undef)
+# With a barrier each connection ends with a HEAD of it, which httpd reads
+# only when the connection's last request is through log_transaction
+# (where learning happens): what the requests taught is learned when this
+# returns.
+# Returns { elapsed, errors, results => [ { status, n103, hints => [...],
+# links => [...], error } ... ] } in the order of the requests, or
+# { error => ..., results => [] } when the client failed.
+sub h1burst {
+    my %o = @_;
+    my $port = $o{port} || vhost_port($o{vhost} || 'main');
+    my $in = File::Temp->new;
+    print $in JSON::PP->new->encode($o{requests});
+    close $in;
+    my @cmd = ($PYTHON, File::Spec->catfile(vars('t_dir'), 'h1burst.py'),
+               '--port', $port, '--conns', $o{conns} || 1,
+               '--timeout', $TIMEOUT);
+    my $barrier = exists $o{barrier} ? $o{barrier} : '/h2push-status?json';
+    push @cmd, '--barrier', $barrier if defined $barrier;
+    push @cmd, "$in";
+    my $n = @{ $o{requests} };
+    my($rc, $out, $err) = run_cmd('timeout', 60 + int($n / 100), @cmd);
+    my $res = eval { JSON::PP->new->decode($out) };
+    return { error => "h1burst rc=$rc: " . ($@ || '') . $err, results => [] }
+        unless $res && ref $res eq 'HASH' && ref $res->{results} eq 'ARRAY';
+    return $res;
+}
+
+# [ { path, headers } ... ] for h1burst(): the paths, each with the
+# header lines of %o (headers => [[name, value]...]) and, with
+# host => sub { $i }, a Host per request.
+sub burst_requests {
+    my($paths, %o) = @_;
+    my $i = 0;
+    return [ map {
+        my @h = @{ $o{headers} || [] };
+        push @h, ['Host', $o{host}->($i)] if $o{host};
+        $i++;
+        { path => $_, headers => \@h };
+    } @$paths ];
+}
+
+sub file_put {
+    my($f, $c) = @_;
+    open my $fh, '>', $f or die "$f: $!";
+    print $fh $c;
+    close $fh;
+}
+
+# Processes a test started itself (standalone apache2, redis-server), by
+# name.  spawn() runs @cmd with its output appended to $dir/$name.out;
+# stop_spawned() sends TERM, waits (bounded) and KILLs what is left; the
+# END block below stops whatever a test left running.
+my %SPAWNED;    # name => pid
+
+sub spawn {
+    my($dir, $name, @cmd) = @_;
+    require POSIX;
+    my $pid = fork;
+    die "fork: $!" unless defined $pid;
+    if (!$pid) {
+        open STDIN, '<', '/dev/null';
+        open STDOUT, '>>', "$dir/$name.out";
+        open STDERR, '>&', \*STDOUT;
+        exec { $cmd[0] } @cmd or POSIX::_exit(127);
+    }
+    $SPAWNED{$name} = $pid;
+    return $pid;
+}
+
+sub spawned_pid { $SPAWNED{ $_[0] } }
+
+sub stop_spawned {
+    my $name = shift;
+    require POSIX;
+    my $pid = delete $SPAWNED{$name} or return 1;
+    kill 'TERM', $pid;
+    my $deadline = Time::HiRes::time() + 10;
+    while (Time::HiRes::time() < $deadline) {
+        my $w = waitpid($pid, POSIX::WNOHANG());
+        return 1 if $w == $pid || $w == -1;    # -1: reaped already
+        Time::HiRes::sleep(0.05);
+    }
+    kill 'KILL', $pid;
+    waitpid $pid, 0;
+    return 0;
+}
+
+END {
+    my $rc = $?;
+    stop_spawned($_) for keys %SPAWNED;
+    $? = $rc;
+}
+
+# A standalone apache2 (not the Apache::Test server) with the module under
+# test, in the foreground (its parent is the spawned process):
+#   apache_standalone(dir => $dir, name => 'A', port => N,
+#       modules => [extra module names], lines => [config lines],
+#       docroot => "$dir/htdocs")
+# The configuration is $dir/$name.conf; its error log $dir/$name.error_log
+# (LogLevel notice h2push:debug unless lines say otherwise), its pid file
+# $dir/run-$name/httpd.pid.  `apache2 -t` first.  Returns { ok, conf,
+# port, error_log (the name relative to t/logs, for wait_log), pidfile,
+# configtest => output of apache2 -t, rc => its exit status }.
+sub apache_standalone {
+    my %o = @_;
+    my($dir, $name, $port) = @o{qw(dir name port)};
+    my $mods = '/usr/lib/apache2/modules';
+    my $docroot = $o{docroot} || "$dir/htdocs";
+    mkdir "$dir/run-$name";
+    file_put("$dir/mime.types", "# types come from AddType\n")
+        unless -e "$dir/mime.types";
+    my @user = $> == 0 ? ('User nobody', 'Group nogroup') : ();
+    my @mods = ('mpm_event', 'authz_core', 'mime', 'headers', 'http2',
+                @{ $o{modules} || [] });
+    my %seen;
+    @mods = grep { !$seen{$_}++ } @mods;
+    my $conf = join "\n",
+        "# generated by t/lib/H2PushTest.pm apache_standalone()",
+        qq{ServerRoot "$dir"},
+        qq{DefaultRuntimeDir "$dir/run-$name"},
+        qq{PidFile "$dir/run-$name/httpd.pid"},
+        qq{ErrorLog "$dir/$name.error_log"},
+        'LogLevel notice h2push:debug',
+        "Listen 127.0.0.1:$port",
+        @user,
+        (map { qq{LoadModule ${_}_module "$mods/mod_$_.so"} } @mods),
+        qq{LoadModule h2push_module "} . module_so() . '"',
+        qq{TypesConfig "$dir/mime.types"},
+        'AddType text/css .css', 'AddType text/html .html',
+        'AddType application/javascript .js',
+        qq{DocumentRoot "$docroot"},
+        qq{<Directory "$docroot">}, '    Require all granted', '</Directory>',
+        '<Location /h2push-status>', '    SetHandler h2push-status', '</Location>',
+        @{ $o{lines} || [] }, '';
+    my $file = "$dir/$name.conf";
+    file_put($file, $conf);
+    my $srv = { conf => $file, port => $port, name => $name, dir => $dir,
+                pidfile => "$dir/run-$name/httpd.pid",
+                error_log => File::Spec->abs2rel("$dir/$name.error_log",
+                                                 vars('t_logs')) };
+    my($rc, $out, $err) = run_cmd(vars('httpd'), '-t', '-d', $dir, '-f', $file);
+    $srv->{rc} = $rc;
+    $srv->{configtest} = "$out$err";
+    return $srv if $rc;
+    my $pid = spawn($dir, "apache-$name", vars('httpd'), '-d', $dir, '-f',
+                    $file, '-DFOREGROUND');
+    $srv->{pid} = $pid;
+    $srv->{ok} = wait_port($port, 15, $pid);
+    return $srv;
+}
+
+# Graceful restart of a standalone apache2 (SIGUSR1 to the parent in its
+# pid file), then wait (bounded, polling its error log after a mark) for
+# the new generation: "resuming normal operations".  1 when it came.
+sub graceful_restart {
+    my($srv, $timeout) = @_;
+    my $mark = log_mark($srv->{error_log});
+    my $pid = file_content($srv->{pidfile}) // '';
+    $pid =~ s/\s+//g;
+    return 0 unless $pid =~ /^\d+$/ && kill 'USR1', $pid;
+    my $t = wait_log($srv->{error_log}, $mark,
+                     qr/resuming normal operations/, $timeout || 30);
+    return $t =~ /resuming normal operations/ ? 1 : 0;
+}
+
+# One RESP command to a redis-server on 127.0.0.1:$port; the reply line.
+sub redis_cmd {
+    my($port, @args) = @_;
+    require IO::Socket::INET;
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port,
+                                  Proto => 'tcp', Timeout => 5) or return undef;
+    print $s '*' . @args . "\r\n" . join('', map { '$' . length($_) . "\r\n$_\r\n" } @args);
+    my $line = <$s>;
+    close $s;
+    $line =~ s/\r?\n\z// if defined $line;
+    return $line;
+}
+
+sub redis_dbsize {
+    my $r = redis_cmd(shift, 'DBSIZE') // '';
+    return $r =~ /^:(\d+)$/ ? $1 : "?($r)";
+}
+
+# END helpers of the learned-hints tests
 # ===========================================================================
 1;
 

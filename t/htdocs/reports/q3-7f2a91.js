@@ -1,0 +1,1 @@
+console.log("q3 report of session 7f2a91");
