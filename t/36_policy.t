@@ -49,13 +49,6 @@ sub pushed_103 {
                   && $_->{stream} && $_->{stream} % 2 == 0
                   && ($_->{status} // '') eq '103' } @{ $log->{frames} };
 }
-sub file_put {
-    my($f, $c) = @_;
-    open my $fh, '>', $f or die "$f: $!";
-    print $fh $c;
-    close $fh;
-}
-
 my @made;    # files and directories this test makes
 END {
     for my $f (reverse @made) {

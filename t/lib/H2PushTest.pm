@@ -903,7 +903,8 @@ sub learn_key {
 }
 
 # The targets (what is between < and >) of link-values, in order.
-sub link_targets { return map { /^\s*<([^>]*)>/ ? $1 : () } @_ }
+# the targets of link-values ("?value" for one that is none)
+sub link_targets { return map { /^\s*<([^>]*)>/ ? $1 : "?$_" } @_ }
 
 # Run $visit->() between two snapshots of the counters (status_json(%o))
 # and a mark in the error log ($o{log}, default error_log): returns
@@ -1382,7 +1383,6 @@ sub values_state {
 }
 
 # The targets (<...>) of a list of link-values, in order.
-sub link_targets { map { /^<([^>]*)>/ ? $1 : "?$_" } @_ }
 
 # A raw GET to the backend's Unix socket: the response as it sends it.
 sub backend103_raw {
