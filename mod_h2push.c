@@ -1854,7 +1854,9 @@ static apr_status_t h2p_interim_filter(ap_filter_t *f, apr_bucket_brigade *bb)
         }
         if (in->len + n > in->size) {
             char *buf = apr_palloc(f->c->pool, in->size = H2P_INTERIM_MAX);
-            memcpy(buf, in->buf, in->len);
+            if (in->len) {
+                memcpy(buf, in->buf, in->len);
+            }
             in->buf = buf;
         }
         memcpy(in->buf + in->len, data, n);
