@@ -98,6 +98,7 @@ typedef struct {
     apr_off_t scan_max;            /* H2PushHTMLScanMax, -1 unset */
     int generated;                 /* H2PushGenerated, -1 unset */
     int h2_push;                   /* mod_http2's H2Push, -1 unset */
+    int h2_early_hint;             /* mod_http2's H2EarlyHint applies */
     int learn_scope;               /* H2PushLearnScope, -1 unset */
     const char *scope;             /* the section it was set in */
 } h2p_dir_conf;
@@ -164,6 +165,7 @@ static void *merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     dc->learn_scope = H2P_CHOOSE(add->learn_scope, base->learn_scope, -1);
     dc->generated = H2P_CHOOSE(add->generated, base->generated, -1);
     dc->h2_push = H2P_CHOOSE(add->h2_push, base->h2_push, -1);
+    dc->h2_early_hint = add->h2_early_hint || base->h2_early_hint;
     dc->scope = add->learn_scope != -1 ? add->scope : base->scope;
     return dc;
 }
@@ -420,6 +422,14 @@ static const char *cmd_h2_push(cmd_parms *cmd, void *dconf, const char *arg)
     return NULL;
 }
 
+static const char *cmd_h2_early_hint(cmd_parms *cmd, void *dconf,
+                                     const char *name, const char *value)
+{
+    (void)cmd; (void)name; (void)value;
+    ((h2p_dir_conf *)dconf)->h2_early_hint = 1;
+    return NULL;
+}
+
 static const char *cmd_h2_early_hints(cmd_parms *cmd, void *dconf,
                                       const char *arg)
 {
@@ -655,6 +665,7 @@ typedef struct {
     apr_pool_t *pool;
     h2p_diary *diary;
     h2p_interim interim;
+    int interim_added;             /* its filter is on the connection */
 } h2p_conn;
 
 static ap_filter_rec_t *h2p_interim_handle;
@@ -675,12 +686,11 @@ static int h2p_pre_connection(conn_rec *c, void *csd)
     h2p_conn *hc;
 
     (void)csd;
-    hc = apr_pcalloc(c->pool, sizeof(*hc));
-    ap_set_module_config(c->conn_config, &h2push_module, hc);
-    ap_add_output_filter_handle(h2p_interim_handle, &hc->interim, NULL, c);
     if (c->master) {
         return DECLINED; /* a stream: its diary is on c->master */
     }
+    hc = apr_pcalloc(c->pool, sizeof(*hc));
+    ap_set_module_config(c->conn_config, &h2push_module, hc);
 #if APR_HAS_THREADS
     if (apr_thread_mutex_create(&hc->mutex, APR_THREAD_MUTEX_DEFAULT,
                                 c->pool) != APR_SUCCESS) {
@@ -714,7 +724,9 @@ typedef struct {
                                   the final response */
     apr_table_t *page_headers; /* r->headers_out while the 103 is made */
     int hint_links;            /* links in that 103 */
+    apr_uint64_t lk_base;      /* lookups' key: client and headers */
     int fixups_ran;            /* else a quick handler (mod_cache) serves */
+    int html_links;            /* Link headers the HTML scan added */
     apr_hash_t *own_links;     /* their text: decided already */
     apr_array_header_t *static_cands; /* the static list, once decided */
     h2p_seen *seen;            /* what this response decided, made on use */
@@ -730,6 +742,7 @@ typedef struct {
     /* on the request whose response went out (the last of a chain) */
     const char *learn_set;     /* its same-origin preloads, ", "-joined;
                                   NULL: the response was not decided */
+    apr_uint64_t learn_source; /* what they were made from */
 } h2p_req;
 
 static APR_OPTIONAL_FN_TYPE(http2_var_lookup) *h2_var_lookup;
@@ -774,13 +787,17 @@ static void req_configure(h2p_req *rq, h2p_dir_conf *dc)
     }
 }
 
+/* The request's state says only that the fixups ran, nothing else. */
+static char fixups_seen;
+
 static h2p_req *get_req(request_rec *r)
 {
-    h2p_req *rq = ap_get_module_config(r->request_config, &h2push_module);
+    void *v = ap_get_module_config(r->request_config, &h2push_module);
     h2p_srv_conf *sc;
+    h2p_req *rq;
 
-    if (rq) {
-        return rq;
+    if (v && v != (void *)&fixups_seen) {
+        return v;
     }
     rq = apr_pcalloc(r->pool, sizeof(*rq));
     rq->r = r;
@@ -799,6 +816,7 @@ static h2p_req *get_req(request_rec *r)
                                            &h2push_module));
     rq->paths = "";
     rq->late_links = apr_array_make(r->pool, 1, sizeof(const char *));
+    rq->fixups_ran = v == (void *)&fixups_seen;
     ap_set_module_config(r->request_config, &h2push_module, rq);
     return rq;
 }
@@ -829,46 +847,209 @@ static void diary_unlock(void *baton)
 #endif
 }
 
-/* What a lookup found: the handler that would serve the path. */
+/* ------------------------------------------------------------------ */
+/* Lookups: what a pushed request of a path would get                  */
+
+/* What a lookup found, before the parent's settings (H2PushMaxSize,
+ * H2PushGenerated, push or hint) make a reason of it. */
+typedef enum { LK_FORBIDDEN, LK_NOTFOUND, LK_SIZED, LK_GENERATED } h2p_lk;
+
+/* One remembered lookup (a child's cache, below). */
+#define H2P_LK_SLOTS    256          /* a power of two */
+#define H2P_LK_DIRS     12           /* .htaccess files checked at most */
+#define H2P_LK_NAME     480
+typedef struct {
+    apr_uint64_t key;                /* 0: empty */
+    apr_time_t made;
+    h2p_lk kind;
+    apr_off_t size;
+    char ctype[64];
+    char file[H2P_LK_NAME];          /* "" when no file was found */
+    apr_time_t ctime;                /* any write or chmod changes it */
+    apr_ino_t inode;
+    apr_dev_t dev;
+    int ndirs;                       /* the .htaccess files on its path */
+    apr_time_t ht[H2P_LK_DIRS];      /* their ctime, 0: none */
+} h2p_lk_entry;
+
+/* The lookups of one child process, shared by its threads: a result is
+ * reused only for the same virtual host, path, client address and copied
+ * request headers (the whole input of the pushed request), while the file
+ * and every .htaccess file on its path are unchanged (a stat each), and
+ * for one second at most (rules on the time of day); a configuration
+ * reload starts new children, with empty caches. */
+static h2p_lk_entry *lk_cache;
+#if APR_HAS_THREADS
+static apr_thread_mutex_t *lk_mutex;
+#endif
+
+static apr_uint64_t fnv_more(apr_uint64_t h, const char *s)
+{
+    for (; s && *s; ++s) {
+        h = (h ^ (unsigned char)*s) * H2P_HASH_PRIME;
+    }
+    return (h ^ 0xff) * H2P_HASH_PRIME;      /* a separator */
+}
+
+static const char * const lk_copied[] = {
+    "User-Agent", "Accept", "Accept-Encoding", "Accept-Language",
+    "Cache-Control", "Host", NULL
+};
+
+static apr_uint64_t lk_key(h2p_req *rq, const char *path)
+{
+    request_rec *r = rq->r;
+    apr_uint64_t h;
+    int i;
+
+    if (!rq->lk_base) {         /* what every lookup of the request shares */
+        h = fnv_more(H2P_HASH_START, r->useragent_ip);
+        for (i = 0; lk_copied[i]; ++i) {
+            h = fnv_more(h, apr_table_get(r->headers_in, lk_copied[i]));
+        }
+        rq->lk_base = h2p_diary_key_pair(h, (apr_uint64_t)(apr_uintptr_t)
+                                            r->server);
+    }
+    h = h2p_diary_key_pair(rq->lk_base, h2p_hash(path));
+    return h + !h;
+}
+
+/* Stamp (or check, when 'check') the .htaccess files of the directories
+ * above 'file': their ctime, 0 where there is none. 0: not cachable or
+ * changed. */
+static int lk_dirs(request_rec *r, h2p_lk_entry *e, int check)
+{
+    core_server_config *cc = ap_get_core_module_config(
+                                 r->server->module_config);
+    const char *access = cc->access_name ? cc->access_name : ".htaccess";
+    apr_size_t alen = strlen(access), len = strlen(e->file);
+    char path[H2P_LK_NAME + 64];
+    int n = 0;
+
+    if (alen >= 64) {
+        return 0;
+    }
+    memcpy(path, e->file, len);
+    while (len > 0) {
+        apr_finfo_t fi;
+        apr_time_t t;
+
+        while (len > 0 && path[len - 1] != '/') {
+            --len;                          /* up to the next directory */
+        }
+        if (!len) {
+            break;
+        }
+        memcpy(path + len, access, alen + 1);
+        t = apr_stat(&fi, path, APR_FINFO_CTIME, r->pool) == APR_SUCCESS
+            ? fi.ctime : 0;
+        if (n == H2P_LK_DIRS || (check && e->ht[n] != t)) {
+            return 0;
+        }
+        e->ht[n++] = t;
+        --len;                              /* past this '/' */
+    }
+    e->ndirs = n;
+    return 1;
+}
+
+/* The cached facts of a lookup, if still true. */
+static int lk_get(request_rec *r, apr_uint64_t key, h2p_lk_entry *out)
+{
+    h2p_lk_entry *e;
+    apr_finfo_t fi;
+    int hit;
+
+    if (!lk_cache) {
+        return 0;
+    }
+    e = &lk_cache[key & (H2P_LK_SLOTS - 1)];
+#if APR_HAS_THREADS
+    apr_thread_mutex_lock(lk_mutex);
+#endif
+    hit = e->key == key && apr_time_now() - e->made < apr_time_from_sec(1);
+    if (hit) {
+        *out = *e;
+    }
+#if APR_HAS_THREADS
+    apr_thread_mutex_unlock(lk_mutex);
+#endif
+    if (!hit || !*out->file) {
+        return hit;
+    }
+    return apr_stat(&fi, out->file, APR_FINFO_CTIME | APR_FINFO_SIZE
+                    | APR_FINFO_INODE | APR_FINFO_DEV, r->pool) == APR_SUCCESS
+           && fi.ctime == out->ctime && fi.size == out->size
+           && fi.inode == out->inode && fi.device == out->dev
+           && lk_dirs(r, out, 1);
+}
+
+/* Remember a lookup that found a file (what found none is not kept: the
+ * file may come at any moment, and nothing cheap would tell). */
+static void lk_put(request_rec *r, apr_uint64_t key, h2p_lk_entry *e,
+                   const request_rec *rr)
+{
+    if (!lk_cache || rr->finfo.filetype != APR_REG || !rr->filename
+        || *rr->filename != '/' || strlen(rr->filename) >= H2P_LK_NAME) {
+        return;
+    }
+    apr_cpystrn(e->file, rr->filename, sizeof(e->file));
+    e->ctime = rr->finfo.ctime;
+    e->inode = rr->finfo.inode;
+    e->dev = rr->finfo.device;
+    if (!lk_dirs(r, e, 0)) {
+        return;
+    }
+    e->key = key;
+    e->made = apr_time_now();
+#if APR_HAS_THREADS
+    apr_thread_mutex_lock(lk_mutex);
+#endif
+    lk_cache[key & (H2P_LK_SLOTS - 1)] = *e;
+#if APR_HAS_THREADS
+    apr_thread_mutex_unlock(lk_mutex);
+#endif
+}
+
+/* What is the handler that would serve the path? */
 static int is_default_handler(const request_rec *rr)
 {
     return !rr->handler || !strcmp(rr->handler, "default-handler")
            || ap_strchr_c(rr->handler, '/');
 }
 
-/* Would the pushed request be served 200? Look it up the way mod_http2
- * will make it: GET, only the headers it copies from the parent (no
- * Authorization, no Cookie), none of the parent's environment (a pushed
- * request starts with its own: SetEnvIf on the parent's cookies must not
- * open an access rule), and no authentication carried over from the
- * parent (httpd skips auth for a subrequest whose parent has the same
- * per-dir config; a parent with a config vector of its own prevents
- * that). A per-directory rewrite ("redirect:" + internal redirect, as a
- * front controller does) is followed the way the pushed request would be,
- * a few hops at most. The lookup resolves the path only: no handler runs.
- * Files (and .asis files, whose size bounds their body) are checked
- * against H2PushMaxSize; what a handler makes (CGI, proxy, scripts) has
- * no size before it runs, and is pushed only with H2PushGenerated on. */
-static h2p_reason verify_path(void *baton, const char *path,
-                              const char **ctype)
+/* Look 'path' up the way mod_http2 will make the pushed request: GET,
+ * only the headers it copies from the parent (no Authorization, no
+ * Cookie), none of the parent's environment (a pushed request starts with
+ * its own: SetEnvIf on the parent's cookies must not open an access rule),
+ * and no authentication carried over from the parent (httpd skips auth
+ * for a subrequest whose parent has the same per-dir config; a parent
+ * with a config vector of its own prevents that). A per-directory rewrite
+ * ("redirect:" + internal redirect, as a front controller does) is
+ * followed the way the pushed request would be, a few hops at most. The
+ * lookup resolves the path only: no handler runs. */
+static void lookup(h2p_req *rq, const char *path, h2p_lk_entry *e,
+                   const char **what)
 {
-    static const char * const copied[] = {
-        "User-Agent", "Accept", "Accept-Encoding", "Accept-Language",
-        "Cache-Control", "Host", NULL
-    };
-    h2p_req *rq = baton;
     request_rec *r = rq->r, parent = *r, *rr = NULL;
-    apr_off_t max_size = H2P_OR_DEFAULT(rq->dc->max_size,
-                                        H2P_DEFAULT_MAX_SIZE);
-    h2p_reason reason = H2P_PROMISED;
-    const char *uri = path, *handler = "-";
+    apr_uint64_t key = lk_key(rq, path);
+    const char *uri = path;
     int i, hops;
 
+    if (lk_get(r, key, e)) {
+        if (APLOGrtrace1(r)) {
+            *what = apr_psprintf(r->pool, "as looked up %" APR_TIME_T_FMT
+                                 " ms ago", apr_time_as_msec(apr_time_now()
+                                                             - e->made));
+        }
+        return;
+    }
+    memset(e, 0, sizeof(*e));
     parent.headers_in = apr_table_make(r->pool, 8);
-    for (i = 0; copied[i]; ++i) {
-        const char *v = apr_table_get(r->headers_in, copied[i]);
+    for (i = 0; lk_copied[i]; ++i) {
+        const char *v = apr_table_get(r->headers_in, lk_copied[i]);
         if (v) {
-            apr_table_setn(parent.headers_in, copied[i], v);
+            apr_table_setn(parent.headers_in, lk_copied[i], v);
         }
     }
     parent.subprocess_env = apr_table_make(r->pool, 1);
@@ -891,46 +1072,76 @@ static h2p_reason verify_path(void *baton, const char *path,
         }
         uri = rr->filename + 9;            /* where the rewrite sends it */
     }
-    handler = rr->handler ? rr->handler : "-";
     if (rr->status == HTTP_UNAUTHORIZED || rr->status == HTTP_FORBIDDEN
         || rr->status == HTTP_PROXY_AUTHENTICATION_REQUIRED) {
-        reason = H2P_SKIP_FORBIDDEN;
+        e->kind = LK_FORBIDDEN;
     }
     else if (rr->status != HTTP_OK || hops == 4) {
-        reason = H2P_SKIP_NOTFOUND;
+        e->kind = LK_NOTFOUND;
     }
-    else if (is_default_handler(rr)) {
-        if (rr->finfo.filetype != APR_REG
-            || (rr->path_info && *rr->path_info)) {
-            reason = H2P_SKIP_NOTFOUND;
-        }
-        else if (rr->finfo.size > max_size) {
+    else if (is_default_handler(rr) || !strcmp(rr->handler, "send-as-is")) {
+        /* a file, or an .asis file, whose size bounds its body */
+        e->kind = rr->finfo.filetype == APR_REG
+                  && (!is_default_handler(rr) || !rr->path_info
+                      || !*rr->path_info) ? LK_SIZED : LK_NOTFOUND;
+        e->size = rr->finfo.size;
+    }
+    else {
+        e->kind = LK_GENERATED;
+    }
+    if (APLOGrtrace1(r)) {
+        *what = apr_psprintf(r->pool, "%s%s%slookup status %d, handler %s, "
+                             "type %s, %s", uri == path ? "" : "rewritten to ",
+                             uri == path ? "" : uri, uri == path ? "" : ", ",
+                             rr->status, rr->handler ? rr->handler : "-",
+                             rr->content_type ? rr->content_type : "-",
+                             rr->finfo.filetype == APR_REG
+                             ? apr_psprintf(r->pool, "file of %" APR_OFF_T_FMT
+                                            " bytes", rr->finfo.size)
+                             : "no file");
+    }
+    apr_cpystrn(e->ctype, rr->content_type ? rr->content_type : "",
+                sizeof(e->ctype));
+    if (hops == 0 && e->kind != LK_GENERATED) {
+        lk_put(r, key, e, rr);
+    }
+    ap_destroy_sub_req(rr);
+}
+
+/* Would the pushed request be served 200, within H2PushMaxSize? What a
+ * handler makes (CGI, proxy, scripts) has no size before it runs: pushed
+ * only with H2PushGenerated on (hinted either way). */
+static h2p_reason verify_path(void *baton, const char *path,
+                              const char **ctype)
+{
+    h2p_req *rq = baton;
+    h2p_lk_entry e;
+    h2p_reason reason = H2P_PROMISED;
+    const char *what = "";
+
+    lookup(rq, path, &e, &what);
+    switch (e.kind) {
+    case LK_FORBIDDEN:
+        reason = H2P_SKIP_FORBIDDEN;
+        break;
+    case LK_NOTFOUND:
+        reason = H2P_SKIP_NOTFOUND;
+        break;
+    case LK_SIZED:
+        if (e.size > H2P_OR_DEFAULT(rq->dc->max_size, H2P_DEFAULT_MAX_SIZE)) {
             reason = H2P_SKIP_TOOLARGE;
         }
-    }
-    else if (!strcmp(rr->handler, "send-as-is")) {
-        if (rr->finfo.filetype != APR_REG) {
-            reason = H2P_SKIP_NOTFOUND;
+        break;
+    case LK_GENERATED:
+        if (rq->mode == H2P_MODE_PUSH
+            && H2P_OR_DEFAULT(rq->dc->generated, 0) != 1) {
+            reason = H2P_SKIP_GENERATED;
         }
-        else if (rr->finfo.size > max_size) {
-            reason = H2P_SKIP_TOOLARGE;    /* its size bounds its body */
-        }
+        break;
     }
-    else if (rq->mode == H2P_MODE_PUSH
-             && H2P_OR_DEFAULT(rq->dc->generated, 0) != 1) {
-        reason = H2P_SKIP_GENERATED;
-    }
-    *ctype = rr->content_type;
-    ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, "h2push verify %s%s%s: "
-                  "lookup status %d, handler %s, type %s, %s: %s", path,
-                  uri == path ? "" : " (rewritten to ", uri == path ? "" :
-                  apr_pstrcat(r->pool, uri, ")", NULL), rr->status, handler,
-                  rr->content_type ? rr->content_type : "-",
-                  rr->finfo.filetype == APR_REG
-                  ? apr_psprintf(r->pool, "file of %" APR_OFF_T_FMT " bytes",
-                                 rr->finfo.size)
-                  : "no file", h2p_reason_name(reason));
-    ap_destroy_sub_req(rr);
+    *ctype = *e.ctype ? apr_pstrdup(rq->r->pool, e.ctype) : NULL;
+    ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, rq->r, "h2push verify %s: "
+                  "%s: %s", path, what, h2p_reason_name(reason));
     return reason;
 }
 
@@ -1279,6 +1490,24 @@ static void learn_store(request_rec *r, const h2p_srv_conf *sc,
     }
 }
 
+static int source_more(void *h, const char *key, const char *value)
+{
+    (void)key;
+    *(apr_uint64_t *)h = fnv_more(*(apr_uint64_t *)h, value);
+    return 1;
+}
+
+/* What a response's learned set is made from: its Link headers as they
+ * are, and H2PushMax. */
+static apr_uint64_t links_source(request_rec *r, int max)
+{
+    apr_uint64_t h = H2P_HASH_START ^ (apr_uint64_t)max;
+
+    apr_table_do(source_more, &h, r->headers_out, "Link", NULL);
+    apr_table_do(source_more, &h, r->err_headers_out, "Link", NULL);
+    return h;
+}
+
 /* The same-origin preload links of a decided response, at most
  * H2PushMax, each path once: what would be learned from it. */
 static const char *learn_set_of(request_rec *r, const h2p_req *rq,
@@ -1346,8 +1575,8 @@ static int h2p_log_transaction(request_rec *r)
     ttl = H2P_OR_DEFAULT(sc->learn_ttl,
                          apr_time_from_sec(H2P_DEFAULT_LEARN_TTL));
     if (h2p_learn_update(last->pool, old, learn_key_of(first, frq, sc),
-                         rq->learn_set, frq->learn_scope, apr_time_now(),
-                         ttl, &e)) {
+                         rq->learn_set, rq->learn_source, frq->learn_scope,
+                         apr_time_now(), ttl, &e)) {
         learn_store(last, sc, &e, old != NULL);
     }
     return DECLINED;
@@ -1479,15 +1708,26 @@ static h2p_interim *interim_of(conn_rec *c)
     return hc ? &hc->interim : NULL;
 }
 
-/* Decide the 1xx of this request from now until its final response. */
+/* Decide the 1xx of this request from now until its final response: on
+ * a stream's own connection or an HTTP/1.1 one, the filter is added the
+ * first time a request may send a 1xx (mod_http2's H2EarlyHint, a handler
+ * other than the file handler), and stays. */
 static void interim_arm(request_rec *r)
 {
-    h2p_interim *in = interim_of(r->connection);
+    conn_rec *c = r->connection;
+    h2p_conn *hc = ap_get_module_config(c->conn_config, &h2push_module);
 
-    if (in) {
-        in->r = r;
-        in->len = 0;
+    if (!hc) {
+        hc = apr_pcalloc(c->pool, sizeof(*hc));
+        ap_set_module_config(c->conn_config, &h2push_module, hc);
     }
+    if (!hc->interim_added) {
+        ap_add_output_filter_handle(h2p_interim_handle, &hc->interim, NULL,
+                                    c);
+        hc->interim_added = 1;
+    }
+    hc->interim.r = r;
+    hc->interim.len = 0;
 }
 
 /* The links learned for the URL asked for, as candidates. */
@@ -1551,14 +1791,27 @@ static void early_decide(request_rec *r, h2p_req *rq, int cached)
 
 static int h2p_fixups(request_rec *r)
 {
+    h2p_dir_conf *dc;
     h2p_req *rq;
 
     if (r->main) {
         return DECLINED;
     }
+    dc = ap_get_module_config(r->per_dir_config, &h2push_module);
+    if (!dc->resources->nelts && dc->h2_early_hint != 1
+        && !learning(first_of(r))
+        && !ap_get_module_config(r->request_config, &h2push_module)) {
+        /* nothing to decide before the handler: note only that the
+         * fixups ran (h2p_insert_filter() tells a cache hit by that) */
+        ap_set_module_config(r->request_config, &h2push_module,
+                             &fixups_seen);
+        return DECLINED;
+    }
     rq = get_req(r);
     rq->fixups_ran = 1;
-    interim_arm(r);        /* mod_http2's own 103 (H2EarlyHint) is next */
+    if (rq->dc->h2_early_hint == 1) {
+        interim_arm(r);    /* mod_http2's own 103 (H2EarlyHint) is next */
+    }
     early_decide(r, rq, 0);
     return DECLINED;
 }
@@ -1656,12 +1909,39 @@ static void add_static_links(request_rec *r, h2p_req *rq, int at_fixups,
  * target is named twice (one Link a target); learned. */
 static void decide_response(request_rec *r, h2p_req *rq)
 {
-    apr_array_header_t *cands = apr_array_make(r->pool, 16, sizeof(h2p_cand));
-    h2p_seen *final = h2p_seen_make(r->pool);
+    request_rec *first = first_of(r);
+    apr_array_header_t *cands;
+    h2p_seen *final;
     h2p_lines *lines;
     int i, at_fixups = rq->static_done;
+    int learn = learning(first) && first->method_number == M_GET
+                && !first->header_only;
+    int ours = rq->html_links || rq->late_links->nelts
+               || rq->dc->resources->nelts > 0;
+    int quiet = !rq->push_ok && !ours && !APLOGrdebug(r);
 
     apr_atomic_inc64(&h2p_stats->top[C_RESPONSES]);
+    if (learn) {
+        h2p_req *frq = get_req(first);
+        h2p_learn_entry *e = learned_entry(first, frq, learning(first));
+
+        rq->learn_source = links_source(r, H2P_OR_DEFAULT(rq->dc->max,
+                                                          H2P_DEFAULT_MAX));
+        if (quiet && e && !frq->learn_scope && e->source == rq->learn_source
+            && e->sets->nelts) {
+            /* the Link headers the entry was learned from: the same set */
+            rq->learn_set = APR_ARRAY_IDX(e->sets, 0, const char *);
+            return;
+        }
+    }
+    /* Links that nobody can use are not examined: a client that takes no
+     * push, nothing learned from this response, no link of this module's
+     * own to keep apart from them, no debug log to explain them in. */
+    if (quiet && !learn) {
+        return;
+    }
+    cands = apr_array_make(r->pool, 16, sizeof(h2p_cand));
+    final = h2p_seen_make(r->pool);
     lines = h2p_lines_collect(r->pool, r->headers_out, r->err_headers_out,
                               cands);
     if (cands->nelts) {
@@ -1671,7 +1951,9 @@ static void decide_response(request_rec *r, h2p_req *rq)
             h2p_lines_emit(r->pool, lines, cands);
         }
     }
-    rq->learn_set = learn_set_of(r, rq, cands);
+    if (learn) {
+        rq->learn_set = learn_set_of(r, rq, cands);
+    }
     if (!at_fixups && rq->dc->resources->nelts) {
         rq->static_cands = apr_array_make(r->pool, rq->dc->resources->nelts,
                                           sizeof(h2p_cand));
@@ -1687,6 +1969,21 @@ static void decide_response(request_rec *r, h2p_req *rq)
     }
 }
 
+/* Is there anything to decide with the response headers: Link headers,
+ * a static list, the state of a decision before the handler, learning
+ * (a URL whose response names no link forgets what it had)? */
+static int has_work(request_rec *r)
+{
+    void *v = ap_get_module_config(r->request_config, &h2push_module);
+    h2p_dir_conf *dc = ap_get_module_config(r->per_dir_config,
+                                            &h2push_module);
+
+    return (v && v != (void *)&fixups_seen) || dc->resources->nelts
+           || apr_table_get(r->headers_out, "Link")
+           || apr_table_get(r->err_headers_out, "Link")
+           || learning(first_of(r));
+}
+
 static apr_status_t h2p_out_filter(ap_filter_t *f, apr_bucket_brigade *bb)
 {
     request_rec *r = f->r;
@@ -1700,7 +1997,7 @@ static apr_status_t h2p_out_filter(ap_filter_t *f, apr_bucket_brigade *bb)
         in->r = NULL;       /* the final response: no 1xx after it */
         in->len = 0;
     }
-    if (!r->main && !h2_var(r, "H2_PUSHED")) {
+    if (!r->main && has_work(r) && !h2_var(r, "H2_PUSHED")) {
         decide_response(r, get_req(r));
     }
     return ap_pass_brigade(f->next, bb);
@@ -1996,6 +2293,7 @@ static apr_status_t h2p_html_filter(ap_filter_t *f, apr_bucket_brigade *bb)
                       "h2push html: found %s", v);
     }
     apr_atomic_add64(&h2p_stats->hints[H_HTML], (apr_uint64_t)added);
+    get_req(r)->html_links = added;
     ap_remove_output_filter(f);
     if (ctx->held) {
         APR_BRIGADE_PREPEND(bb, ctx->held);
@@ -2008,15 +2306,15 @@ static ap_filter_rec_t *h2p_html_filter_handle;
 
 static void h2p_insert_filter(request_rec *r)
 {
-    h2p_dir_conf *dc;
-
-    h2p_req *rq;
+    void *v = ap_get_module_config(r->request_config, &h2push_module);
+    h2p_dir_conf *dc = ap_get_module_config(r->per_dir_config,
+                                            &h2push_module);
 
     if (r->main) {
         return;
     }
-    rq = get_req(r);
-    if (!rq->fixups_ran) {
+    if (!v) {
+        h2p_req *rq = get_req(r);
         /* a cache hit (mod_cache's quick handler): no phase merged the
          * <Location>, <Directory> and .htaccess settings; a lookup does,
          * and the hints go out now, as they would have at fixups */
@@ -2025,13 +2323,14 @@ static void h2p_insert_filter(request_rec *r)
         req_configure(rq, ap_get_module_config(rr->per_dir_config,
                                                &h2push_module));
         rq->fixups_ran = 1;
-        interim_arm(r);
         early_decide(r, rq, 1);
         h2p_fixups_send(r);
+        dc = rq->dc;
     }
-    interim_arm(r);         /* until the final response starts */
+    if (!is_default_handler(r)) {
+        interim_arm(r);     /* until the final response starts */
+    }
     ap_add_output_filter_handle(h2p_filter_handle, NULL, r, r->connection);
-    dc = rq->dc;
     if (H2P_OR_DEFAULT(dc->from_html, 0) == 1) {
         ap_add_output_filter_handle(h2p_html_filter_handle, NULL, r,
                                     r->connection);
@@ -2395,12 +2694,15 @@ static apr_status_t h2p_open_htaccess(request_rec *r, const char *dir_name,
                                       ap_configfile_t **conffile,
                                       const char **full_name)
 {
-    h2p_htaccess *h = apr_pcalloc(r->pool, sizeof(*h));
+    h2p_htaccess *h;
+    ap_configfile_t *file;
     apr_status_t rv;
 
     *full_name = ap_make_full_path(r->pool, dir_name, access_name);
-    rv = ap_pcfg_openfile(&h->file, r->pool, *full_name);
+    rv = ap_pcfg_openfile(&file, r->pool, *full_name);
     if (rv == APR_SUCCESS) {
+        h = apr_pcalloc(r->pool, sizeof(*h));
+        h->file = file;
         *conffile = ap_pcfg_open_custom(r->pool, *full_name, h,
                                         htaccess_getch, htaccess_getstr,
                                         htaccess_close);
@@ -2628,6 +2930,13 @@ static apr_status_t learn_init(apr_pool_t *pconf, apr_pool_t *ptemp,
 
 static void h2p_child_init(apr_pool_t *p, server_rec *s)
 {
+#if APR_HAS_THREADS
+    if (apr_thread_mutex_create(&lk_mutex, APR_THREAD_MUTEX_DEFAULT, p)
+        == APR_SUCCESS)
+#endif
+    {
+        lk_cache = apr_pcalloc(p, H2P_LK_SLOTS * sizeof(*lk_cache));
+    }
     if (learn_mutex) {
         apr_global_mutex_child_init(&learn_mutex,
                                     apr_global_mutex_lockfile(learn_mutex),
@@ -2783,6 +3092,9 @@ static const command_rec h2p_cmds[] = {
         "mod_http2's H2Push, read by mod_h2push too"),
     AP_INIT_TAKE1("H2EarlyHints", cmd_h2_early_hints, NULL, RSRC_CONF,
         "mod_http2's H2EarlyHints, read by mod_h2push too"),
+    AP_INIT_TAKE2("H2EarlyHint", cmd_h2_early_hint, NULL,
+        OR_FILEINFO | OR_AUTHCFG,
+        "mod_http2's H2EarlyHint: mod_h2push decides that 103's links too"),
     AP_INIT_TAKE1("H2PushFromHTML", cmd_from_html, NULL, OR_FILEINFO,
         "on|off: find <link rel=preload> in the head of HTML responses"),
     AP_INIT_TAKE1("H2PushHTMLScanMax", cmd_scan_max, NULL, OR_FILEINFO,

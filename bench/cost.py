@@ -44,13 +44,20 @@ LINKS = ", ".join("</a/%d.%s>; rel=preload; as=%s" % (
     i, "css" if i % 2 else "js", "style" if i % 2 else "script")
     for i in range(1, 5))
 
-# name, page, what the module's configuration adds (the configuration
-# without the module has neither), goal (ratio - 1, in %)
+EARLY = "".join('H2EarlyHint Link "</a/%d.%s>; rel=preload"\n'
+                % (i, "css" if i % 2 else "js") for i in range(1, 5))
+LEARN = "H2PushLearn on\nH2PushEarlyHints on\n"
+
+# name, page, what the module's configuration adds, what the one without
+# the module adds, goal (ratio - 1, in %; None: a figure, not a goal)
 CASES = [
-    ("plain page", "/plain.html", "", 1.0),
-    ("4 preload Link headers", "/links.html", "", 3.0),
-    ("navigation, 4 learned hints", "/learn/page.html",
-     "H2PushLearn on\nH2PushEarlyHints on\n", 8.0),
+    ("plain page", "/plain.html", "", "", 1.0),
+    ("4 preload Link headers", "/links.html", "", "", 3.0),
+    ("navigation, 4 learned hints", "/learn/page.html", LEARN, "", 8.0),
+    # what one 103 costs: the same links sent by mod_http2's own
+    # H2EarlyHint, without the module, in the configuration compared with
+    ("  the same, against a 103 of mod_http2's H2EarlyHint", "/learn/page.html",
+     LEARN, "<Location /learn/page.html>\n" + EARLY + "</Location>\n", None),
 ]
 
 
@@ -91,7 +98,7 @@ def make_site(root):
     return docs
 
 
-def conf(root, docs, port, so, extra):
+def conf(root, docs, port, so, extra, base_extra=""):
     loads = "".join("LoadModule %s_module %s/mod_%s.so\n" % (m, MODDIR, m)
                     for m in MODS)
     if so:
@@ -120,7 +127,7 @@ KeepAliveTimeout 30
 <Location /learn/page.html>
     Header add Link "{LINKS}"
 </Location>
-{extra if so else ""}
+{extra if so else base_extra}
 """
     path = os.path.join(root, "httpd.conf")
     with open(path, "w") as f:
@@ -205,10 +212,10 @@ def main():
     port = free_port()
     rows, ok = [], True
     try:
-        for name, page, extra, goal in CASES:
+        for name, page, extra, base_extra, goal in CASES:
             res = {}
             for label, so in (("without", None), ("with", args.so)):
-                cfg = conf(root, docs, port, so, extra)
+                cfg = conf(root, docs, port, so, extra, base_extra)
                 res[label] = per_request(root, cfg, port, page, args.short,
                                          args.long)
                 if args.rps:
@@ -221,13 +228,16 @@ def main():
                         stop(proc)
                     res[label + "_rps"] = rates
             delta = 100.0 * (res["with"] / res["without"] - 1)
-            met = delta <= goal
+            met = goal is None or delta <= goal
             ok = ok and met
-            rows.append((name, res, delta, goal, met))
+            if goal is not None:
+                rows.append((name, res, delta, goal, met))
             print("%-30s mod_http2 alone %8.0f  with mod_h2push %8.0f "
-                  "instructions/request: %+5.1f%% (goal <= +%.0f%%) %s"
-                  % (name, res["without"], res["with"], delta, goal,
-                     "met" if met else "MISSED"), flush=True)
+                  "instructions/request: %+5.1f%% %s"
+                  % (name, res["without"], res["with"], delta,
+                     "(a figure, no goal)" if goal is None else
+                     "(goal <= +%.0f%%) %s" % (goal, "met" if met
+                                               else "MISSED")), flush=True)
             if args.rps:
                 for label in ("without", "with"):
                     r = res[label + "_rps"]

@@ -11,7 +11,7 @@
 #include "h2p_link.h"
 #include "h2p_diary.h"
 
-#define MAGIC "H2P1 "
+#define MAGIC "H2P2 "
 
 static const char * const refusal_names[H2P_LR_N] = {
     "private", "no-store", "set-cookie", "vary", "authorization",
@@ -206,11 +206,24 @@ void h2p_learn_id_bytes(apr_uint64_t id, unsigned char *out)
     }
 }
 
+/* Up to 16 hex digits into *v; returns the end of them. */
+static char *hex64(char *s, apr_uint64_t *v)
+{
+    int i;
+
+    *v = 0;
+    for (i = 0; i < 16 && apr_isxdigit(s[i]); ++i) {
+        *v = (*v << 4) | (apr_uint64_t)(apr_isdigit(s[i]) ? s[i] - '0'
+                                        : (apr_tolower(s[i]) - 'a' + 10));
+    }
+    return s + i;
+}
+
 h2p_learn_rc h2p_learn_decode(apr_pool_t *p, const char *buf,
                               apr_size_t len, const char *key,
                               apr_time_t now, h2p_learn_entry *e)
 {
-    char *s, *nl, *sp, *end;
+    char *s, *nl, *sp, *sp2, *end, *hend;
     apr_int64_t expiry;
 
     if (len <= sizeof(MAGIC) - 1 || memcmp(buf, MAGIC, sizeof(MAGIC) - 1)
@@ -219,12 +232,15 @@ h2p_learn_rc h2p_learn_decode(apr_pool_t *p, const char *buf,
     }
     s = apr_pstrmemdup(p, buf + sizeof(MAGIC) - 1,
                        len - (sizeof(MAGIC) - 1));
-    if (!(nl = strchr(s, '\n')) || !(sp = strchr(s, ' ')) || sp > nl) {
+    if (!(nl = strchr(s, '\n')) || !(sp = strchr(s, ' ')) || sp > nl
+        || !(sp2 = strchr(sp + 1, ' ')) || sp2 > nl) {
         return H2P_LEARN_OTHER;
     }
-    *nl = *sp = '\0';
+    *nl = *sp = *sp2 = '\0';
     expiry = apr_strtoi64(s, &end, 10);
-    if (!apr_isdigit(*s) || *end || expiry < 0 || strcmp(sp + 1, key)) {
+    hend = hex64(sp + 1, &e->source);
+    if (!apr_isdigit(*s) || *end || expiry < 0 || *hend
+        || hend - (sp + 1) != 16 || strcmp(sp2 + 1, key)) {
         return H2P_LEARN_OTHER;
     }
     e->expiry = (apr_time_t)expiry;
@@ -245,8 +261,9 @@ const char *h2p_learn_encode(apr_pool_t *p, const h2p_learn_entry *e,
     int n = e->sets->nelts;
 
     for (; n > 0; --n) {
-        const char *v = apr_psprintf(p, MAGIC "%" APR_TIME_T_FMT " %s\n%s",
-                                     e->expiry, e->key,
+        const char *v = apr_psprintf(p, MAGIC "%" APR_TIME_T_FMT " %016"
+                                     APR_UINT64_T_HEX_FMT " %s\n%s",
+                                     e->expiry, e->source, e->key,
                                      APR_ARRAY_IDX(e->sets, 0, const char *));
         int i;
 
@@ -332,8 +349,8 @@ const char *h2p_learn_replay(apr_pool_t *p, const h2p_learn_entry *e,
 }
 
 int h2p_learn_update(apr_pool_t *p, const h2p_learn_entry *old,
-                     const char *key, const char *set, int scope,
-                     apr_time_t now, apr_interval_time_t ttl,
+                     const char *key, const char *set, apr_uint64_t source,
+                     int scope, apr_time_t now, apr_interval_time_t ttl,
                      h2p_learn_entry *e)
 {
     int i, keep = scope ? H2P_LEARN_SCOPE_SETS - 1 : 0;
@@ -341,12 +358,13 @@ int h2p_learn_update(apr_pool_t *p, const h2p_learn_entry *old,
     if (old && old->sets->nelts
         && !strcmp(APR_ARRAY_IDX(old->sets, 0, const char *), set)
         && (!scope || old->sets->nelts >= H2P_LEARN_SCOPE_AGREE)
-        && old->expiry - now > ttl / 2) {
+        && old->expiry - now > ttl / 2 && old->source == source) {
         *e = *old;
         return 0;
     }
     e->key = key;
     e->expiry = now + ttl;
+    e->source = source;
     e->sets = apr_array_make(p, keep + 1, sizeof(const char *));
     APR_ARRAY_PUSH(e->sets, const char *) = set;
     for (i = 0; old && i < old->sets->nelts && i < keep; ++i) {

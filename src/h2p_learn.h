@@ -11,9 +11,11 @@
  *    the Host header, then the path (and query) or the learning scope;
  *  - refusals: what a response says about one visitor is never replayed
  *    to another (h2p_learn_refusal());
- *  - the entry: "H2P1 <expiry> <key>\n" then link sets, newest first, one
- *    a line (", "-joined link-values); the key inside guards against hash
- *    collisions and entries of another format;
+ *  - the entry: "H2P2 <expiry> <source> <key>\n" then link sets, newest
+ *    first, one a line (", "-joined link-values); the key inside guards
+ *    against hash collisions and entries of another format; the source is
+ *    a hash of what the newest set was made from (the response's raw Link
+ *    headers), so that an unchanged response need not be parsed again;
  *  - replay: a URL's newest set, or what a scope's recent sets agree on;
  *  - refresh: when a response needs a write at all.
  */
@@ -111,6 +113,7 @@ void h2p_learn_id_bytes(apr_uint64_t id, unsigned char *out);
 /** One entry. sets: link sets (const char *), newest first. */
 typedef struct {
     apr_time_t expiry;
+    apr_uint64_t source;   /**< what the newest set was made from */
     const char *key;
     apr_array_header_t *sets;
 } h2p_learn_entry;
@@ -143,12 +146,12 @@ const char *h2p_learn_replay(apr_pool_t *p, const h2p_learn_entry *e,
 /** Fold a response's link set ("" for none) into 'e' ('old' is the entry
  *  as stored, NULL when there was none): a URL keeps the set alone, a
  *  scope puts it before its H2P_LEARN_SCOPE_SETS - 1 newest sets. The
- *  expiry becomes now + ttl. Returns 0 when nothing needs writing: the
+ *  expiry becomes now + ttl, the source 'source'. Returns 0 when nothing needs writing: the
  *  same set as stored (and, for a scope, at least AGREE sets held) and
  *  the entry not yet half way to its expiry. */
 int h2p_learn_update(apr_pool_t *p, const h2p_learn_entry *old,
-                     const char *key, const char *set, int scope,
-                     apr_time_t now, apr_interval_time_t ttl,
+                     const char *key, const char *set, apr_uint64_t source,
+                     int scope, apr_time_t now, apr_interval_time_t ttl,
                      h2p_learn_entry *e);
 
 #endif /* H2P_LEARN_H */

@@ -127,7 +127,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 }
             }
         }
-        if (h2p_learn_update(pool, &e, "k", hdr, flags & 1, 0,
+        if (h2p_learn_update(pool, &e, "k", hdr, 5, flags & 1, 0,
                              apr_time_from_sec(10), &n)) {
             if (n.sets->nelts < 1 || strcmp(APR_ARRAY_IDX(n.sets, 0,
                                                           const char *), hdr)

@@ -600,7 +600,8 @@ push @EXPORT_OK, qw(curl_v raw_h1 h2_blocks block_links free_port wait_port);
 # ("< HTTP/1.1 103 Early Hints", "< Link: ...").
 #   curl_v(vhost => 'h2eh', path => '/x', method => 'HEAD'|'POST',
 #          data => 'body', headers => ['Name: v'], user => 'u:p',
-#          port => N (instead of vhost), http => '1.1'|'1.0'|'2'|'upgrade')
+#          port => N (instead of vhost), http => '1.1'|'1.0'|'2'|'upgrade',
+#          interface => '127.0.0.2' (the client's source address))
 # Returns { rc, err, body, status (final), blocks => [ { status, line,
 # headers => [[lcname, value]...] } ... ] (in order), interim => [the 1xx
 # blocks], final => the last block }.
@@ -616,6 +617,7 @@ sub curl_v {
              : $ver eq 'upgrade' ? '--http2'
              : $ver eq '1.0' ? '--http1.0' : '--http1.1';
     push @cmd, '-I' if ($o{method} // '') eq 'HEAD';
+    push @cmd, '--interface', $o{interface} if $o{interface};
     if (defined $o{data}) {
         $data = File::Temp->new;
         print $data $o{data};

@@ -150,36 +150,46 @@ static void test_entry(void)
     apr_time_t now = apr_time_from_sec(1000000);
     apr_interval_time_t ttl = apr_time_from_sec(100);
 
-    CHECK(h2p_learn_update(pool, NULL, key, "</a.css>; rel=preload", 0, now,
+    CHECK(h2p_learn_update(pool, NULL, key, "</a.css>; rel=preload", 7, 0, now,
                            ttl, &e) == 1, "a new entry is written");
     v = h2p_learn_encode(pool, &e, &len);
     CHECK(v && len == strlen(v), "encoded");
     CHECK(h2p_learn_decode(pool, v, len, key, now, &d) == H2P_LEARN_OK,
           "decoded");
     CHECK(d.expiry == now + ttl, "expiry kept");
+    CHECK(d.source == 7, "source kept");
+    CHECK(h2p_learn_decode(pool, "H2P2 1 000000000000000g k\nv", 27, "k", 0, &d)
+          == H2P_LEARN_OTHER, "bad source");
+    CHECK(h2p_learn_decode(pool, "H2P2 1 ffffffffffffffff k\nv", 27, "k", 0,
+                           &n) == H2P_LEARN_OK
+          && n.source == APR_UINT64_C(0xffffffffffffffff), "a 64-bit source");
+    h2p_learn_decode(pool, v, len, key, now, &d);
     CHECK_STR(h2p_learn_replay(pool, &d, 0, 10), "</a.css>; rel=preload",
               "replayed");
     CHECK(h2p_learn_decode(pool, v, len, "http://h:80/q", now, &d)
           == H2P_LEARN_OTHER, "another key's entry (id collision)");
     CHECK(h2p_learn_decode(pool, v, len, key, now + ttl + 1, &d)
           == H2P_LEARN_EXPIRED, "expired");
-    CHECK(h2p_learn_decode(pool, "H2P1 12x k\nv", 12, "k", now, &d)
+    CHECK(h2p_learn_decode(pool, "H2P2 12x 0000000000000007 k\nv", 29, "k", now, &d)
           == H2P_LEARN_OTHER, "bad expiry");
     CHECK(h2p_learn_decode(pool, "123\nv", 5, "k", now, &d)
           == H2P_LEARN_OTHER, "old format");
-    CHECK(h2p_learn_decode(pool, "H2P1 1 k\0v", 10, "k", 0, &d)
+    CHECK(h2p_learn_decode(pool, "H2P2 1 0000000000000007 k\0v", 27, "k", 0, &d)
           == H2P_LEARN_OTHER, "NUL inside");
-    CHECK(h2p_learn_decode(pool, "H2P1 1 k", 8, "k", 0, &d)
+    CHECK(h2p_learn_decode(pool, "H2P2 1 0000000000000007 k", 25, "k", 0, &d)
           == H2P_LEARN_OTHER, "no newline");
 
     /* refresh: the same set, fresh: no write; past half its life: write */
     h2p_learn_decode(pool, v, len, key, now, &d);
-    CHECK(h2p_learn_update(pool, &d, key, "</a.css>; rel=preload", 0,
+    CHECK(h2p_learn_update(pool, &d, key, "</a.css>; rel=preload", 7, 0,
                            now + ttl / 4, ttl, &n) == 0, "unchanged, fresh");
-    CHECK(h2p_learn_update(pool, &d, key, "</a.css>; rel=preload", 0,
+    CHECK(h2p_learn_update(pool, &d, key, "</a.css>; rel=preload", 8, 0,
+                           now + ttl / 4, ttl, &n) == 1 && n.source == 8,
+          "the same set from another source: written");
+    CHECK(h2p_learn_update(pool, &d, key, "</a.css>; rel=preload", 7, 0,
                            now + ttl * 3 / 4, ttl, &n) == 1,
           "unchanged, old: refreshed");
-    CHECK(h2p_learn_update(pool, &d, key, "</b.css>; rel=preload", 0,
+    CHECK(h2p_learn_update(pool, &d, key, "</b.css>; rel=preload", 7, 0,
                            now + 1, ttl, &n) == 1, "changed");
     CHECK(n.sets->nelts == 1, "a URL keeps one set");
     CHECK_STR(h2p_learn_replay(pool, &n, 0, 10), "</b.css>; rel=preload",
@@ -190,7 +200,7 @@ static void test_entry(void)
         char *big = apr_palloc(pool, H2P_LEARN_MAX_VALUE + 1);
         memset(big, 'x', H2P_LEARN_MAX_VALUE);
         big[H2P_LEARN_MAX_VALUE] = '\0';
-        h2p_learn_update(pool, NULL, key, big, 0, now, ttl, &n);
+        h2p_learn_update(pool, NULL, key, big, 7, 0, now, ttl, &n);
         CHECK(h2p_learn_encode(pool, &n, &len) == NULL, "oversized");
     }
 }
@@ -201,7 +211,7 @@ static h2p_learn_entry *scope_feed(h2p_learn_entry *e, const char *set)
     const char *v;
     apr_size_t len;
 
-    h2p_learn_update(pool, e, "s", set, 1, 1, apr_time_from_sec(100), n);
+    h2p_learn_update(pool, e, "s", set, 7, 1, 1, apr_time_from_sec(100), n);
     v = h2p_learn_encode(pool, n, &len);
     h2p_learn_decode(pool, v, len, "s", 1, n);    /* as stored */
     return n;
@@ -235,11 +245,11 @@ static void test_scope(void)
     /* identical sets: written until two are held, then not */
     {
         h2p_learn_entry n, *f = scope_feed(NULL, "</x.css>; rel=preload");
-        CHECK(h2p_learn_update(pool, f, "s", "</x.css>; rel=preload", 1, 1,
+        CHECK(h2p_learn_update(pool, f, "s", "</x.css>; rel=preload", 7, 1, 1,
                                apr_time_from_sec(100), &n) == 1,
               "second identical set written");
         f = scope_feed(f, "</x.css>; rel=preload");
-        CHECK(h2p_learn_update(pool, f, "s", "</x.css>; rel=preload", 1, 1,
+        CHECK(h2p_learn_update(pool, f, "s", "</x.css>; rel=preload", 7, 1, 1,
                                apr_time_from_sec(100), &n) == 0,
               "third identical set not written");
         CHECK_STR(h2p_learn_replay(pool, f, 1, 10), "</x.css>; rel=preload",
