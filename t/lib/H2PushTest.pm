@@ -349,20 +349,7 @@ sub promised_ok {
 # or '' when absent.  Several link-values for one target: joined with ','.
 sub link_state {
     my($log, $sid, $target) = @_;
-    my @st;
-    for my $l ($log->links_to($sid, $target)) {
-        my %p;
-        for my $param (split /\s*;\s*/, $l) {
-            my($k, $v) = split /\s*=\s*/, $param, 2;
-            $p{lc $k} = defined $v ? $v : '';
-        }
-        my $rel = lc($p{rel} // '');
-        $rel =~ s/^"|"$//g;
-        if (!grep { $_ eq 'preload' } split ' ', $rel) { push @st, 'other' }
-        elsif (exists $p{nopush})                      { push @st, 'nopush' }
-        else                                           { push @st, 'plain' }
-    }
-    return join ',', @st;
+    return values_state([$log->links_to($sid, $target)], $target);
 }
 
 # ===========================================================================
@@ -1383,8 +1370,6 @@ sub values_state {
     }
     return join ',', @st;
 }
-
-# The targets (<...>) of a list of link-values, in order.
 
 # A raw GET to the backend's Unix socket: the response as it sends it.
 sub backend103_raw {
