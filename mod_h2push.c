@@ -790,6 +790,14 @@ static void req_configure(h2p_req *rq, h2p_dir_conf *dc)
 /* The request's state says only that the fixups ran, nothing else. */
 static char fixups_seen;
 
+/* The request's state if it has one (not get_req(): makes none). */
+static h2p_req *req_of(request_rec *r)
+{
+    void *v = ap_get_module_config(r->request_config, &h2push_module);
+
+    return v == (void *)&fixups_seen ? NULL : v;
+}
+
 static h2p_req *get_req(request_rec *r)
 {
     void *v = ap_get_module_config(r->request_config, &h2push_module);
@@ -1548,7 +1556,7 @@ static int h2p_log_transaction(request_rec *r)
     while (last->next) {
         last = last->next;
     }
-    rq = ap_get_module_config(last->request_config, &h2push_module);
+    rq = req_of(last);
     if (!sc || !rq || !rq->learn_set || first->method_number != M_GET
         || first->header_only) {
         return DECLINED;
@@ -1822,7 +1830,7 @@ static int h2p_fixups(request_rec *r)
  * either way the client gets one 103. */
 static int h2p_fixups_send(request_rec *r)
 {
-    h2p_req *rq = ap_get_module_config(r->request_config, &h2push_module);
+    h2p_req *rq = req_of(r);
     h2p_interim *in = interim_of(r->connection);
     const apr_array_header_t *elts;
     const char *old_line = r->status_line;
