@@ -60,6 +60,7 @@
 #include "h2p_lines.h"
 #include "h2p_html.h"
 #include "h2p_learn.h"
+#include "h2p_chars.h"
 #include "h2p_version.h"
 
 module AP_MODULE_DECLARE_DATA h2push_module;
@@ -2220,15 +2221,7 @@ static int html_scannable(request_rec *r, const h2p_dir_conf *dc)
  * relative references and absolute paths is not known here. */
 static int html_link_usable(const h2p_html *scan, const char *v)
 {
-    const char *t = v + 1, *e = t;
-
-    if (!h2p_html_has_base(scan)) {
-        return 1;
-    }
-    while (apr_isalnum(*e) || *e == '+' || *e == '-' || *e == '.') {
-        ++e;
-    }
-    return e > t && apr_isalpha(*t) && *e == ':';
+    return !h2p_html_has_base(scan) || h2p_scheme_end(v + 1, NULL) != NULL;
 }
 
 /* Holds the body back (at most H2PushHTMLScanMax) while it scans the

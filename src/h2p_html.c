@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "h2p_html.h"
+#include "h2p_chars.h"
 
 #define VAL_MAX 2048            /* attribute value bytes kept per tag */
 #define NAME_LEN 16            /* tag / attribute name bytes kept */
@@ -36,7 +37,11 @@ static const char *const raw_names[] = {
 struct h2p_html {
     apr_pool_t *pool;
     apr_size_t cap, scanned;
-    int state, k;               /* k: the state's own counter */
+    int state;
+    int bom;                    /* S_START: 0-2 BOM bytes seen, 3 spaces */
+    int dashes;                 /* S_BANG, S_COMMENT: see step_comment() */
+    int ref;                    /* S_REF: see step_ref() */
+    apr_size_t matched;         /* S_RAW_END: bytes of the end tag's name */
     int end, link, hex, quote;  /* end tag, <link>, &#x, value quote */
     int base, has_base;         /* in a <base>; one with an href seen */
     char name[NAME_LEN];       /* tag or attribute name, lower-cased */
@@ -57,23 +62,13 @@ static int is_ws(int c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
 }
 
-static int is_alpha(int c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
 static int digit_val(int c, int hex)
 {
-    if (c >= '0' && c <= '9') {
+    if (h2p_is_digit(c)) {
         return c - '0';
     }
     c |= 0x20;
     return (hex && c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
-}
-
-static int lc(int c)
-{
-    return (c >= 'A' && c <= 'Z') ? c + 32 : c;
 }
 
 /* Does [v, v + n) equal t, ASCII case-insensitively? */
@@ -83,7 +78,7 @@ static int eq_ci(const char *v, apr_size_t n, const char *t)
         return 0;
     }
     while (n--) {
-        if (lc((unsigned char)*v++) != *t++) {
+        if (h2p_lc((unsigned char)*v++) != *t++) {
             return 0;
         }
     }
@@ -106,7 +101,7 @@ static int name_is(const h2p_html *s, const char *n)
 static void name_add(h2p_html *s, int c)
 {
     if (s->nlen < NAME_LEN) {
-        s->name[s->nlen++] = (char)lc(c);
+        s->name[s->nlen++] = (char)h2p_lc(c);
     }
 }
 
@@ -232,7 +227,7 @@ static void report(h2p_html *s, apr_array_header_t *out)
         if (n == s->len[A_AS]) {
             d = cpy(d, "; as=");
             for (n = 0; n < s->len[A_AS]; n++) {
-                *d++ = (char)lc(v[n]);
+                *d++ = (char)h2p_lc(v[n]);
             }
         }
     }
@@ -329,21 +324,21 @@ static int ref_named(h2p_html *s)
     return 0;
 }
 
-/* Character references in attribute values; k: 0 after '&', 1 after
+/* Character references in attribute values; ref: 0 after '&', 1 after
  * '#', 2 in the digits, 3 in a name. */
 static int step_ref(h2p_html *s, int c)
 {
     int v;
 
-    switch (s->k) {
+    switch (s->ref) {
     case 0:
         if (c == '#') {
-            s->k = 1;
+            s->ref = 1;
             return 1;
         }
-        s->k = 3;
+        s->ref = 3;
         s->elen = 0;
-        if (!is_alpha(c) && digit_val(c, 0) < 0) {
+        if (!h2p_is_alpha(c) && digit_val(c, 0) < 0) {
             ref_flush(s, "&", 1);
         }
         return 0;
@@ -351,7 +346,7 @@ static int step_ref(h2p_html *s, int c)
         s->hex = (c == 'x' || c == 'X') ? c : 0;
         s->num = 0;
         s->elen = 0;
-        s->k = 2;
+        s->ref = 2;
         return s->hex != 0;
     case 2:
         if ((v = digit_val(c, s->hex)) >= 0) {
@@ -373,7 +368,7 @@ static int step_ref(h2p_html *s, int c)
         put(s, (s->num == 0 || s->num >= 0x80) ? NON_ASCII : (int)s->num);
         return c == ';';
     default:
-        if ((is_alpha(c) || digit_val(c, 0) >= 0)
+        if ((h2p_is_alpha(c) || digit_val(c, 0) >= 0)
             && s->elen < sizeof(s->ent)) {
             s->ent[s->elen++] = (char)c;
             return 1;
@@ -388,20 +383,20 @@ static int step_ref(h2p_html *s, int c)
     }
 }
 
-/* Comments; k: 0 in text, 1 after '-', 2 after "--", 3 after "--!",
- * 4 just opened, 5 just opened then '-'. */
+/* Comments; dashes: 0 in text, 1 after '-', 2 after "--", 3 after
+ * "--!", 4 just opened, 5 just opened then '-'. */
 static void step_comment(h2p_html *s, int c)
 {
     static const signed char next_dash[] = { 1, 2, 2, 1, 5, 2 };
 
     if (c == '-') {
-        s->k = next_dash[s->k];
+        s->dashes = next_dash[s->dashes];
     }
-    else if (c == '>' && s->k >= 2) {
+    else if (c == '>' && s->dashes >= 2) {
         s->state = S_TEXT;
     }
     else {
-        s->k = (c == '!' && s->k == 2) ? 3 : 0;
+        s->dashes = (c == '!' && s->dashes == 2) ? 3 : 0;
     }
 }
 
@@ -413,30 +408,31 @@ static int step(h2p_html *s, int c, apr_array_header_t *out)
 
     switch (s->state) {
     case S_START:
-        if (s->k < 3 && c == bom[s->k]) {
-            s->k++;
+        if (s->bom < 3 && c == bom[s->bom]) {
+            s->bom++;
         }
-        else if ((s->k == 0 || s->k == 3) && is_ws(c)) {
-            s->k = 3;
+        else if ((s->bom == 0 || s->bom == 3) && is_ws(c)) {
+            s->bom = 3;
         }
         else {
-            s->state = (c == '<' && s->k != 1 && s->k != 2) ? S_LT : S_DONE;
+            s->state = (c == '<' && s->bom != 1 && s->bom != 2) ? S_LT
+                                                                : S_DONE;
         }
         return 1;
     case S_TEXT:
         s->state = (c == '<') ? S_LT : S_TEXT;
         return 1;
     case S_LT:
-        if (is_alpha(c)) {
+        if (h2p_is_alpha(c)) {
             tag_begin(s, 0);
             return 0;
         }
         s->state = c == '!' ? S_BANG : c == '/' ? S_ENDLT : c == '?'
                    ? S_BOGUS : c == '<' ? S_LT : S_TEXT;
-        s->k = 0;
+        s->dashes = 0;
         return 1;
     case S_ENDLT:
-        if (is_alpha(c)) {
+        if (h2p_is_alpha(c)) {
             tag_begin(s, 1);
             return 0;
         }
@@ -444,8 +440,8 @@ static int step(h2p_html *s, int c, apr_array_header_t *out)
         return 1;
     case S_BANG:
         if (c == '-') {
-            s->state = s->k ? S_COMMENT : S_BANG;
-            s->k = s->k ? 4 : 1;
+            s->state = s->dashes ? S_COMMENT : S_BANG;
+            s->dashes = s->dashes ? 4 : 1;
             return 1;
         }
         s->state = S_BOGUS;
@@ -517,7 +513,7 @@ static int step(h2p_html *s, int c, apr_array_header_t *out)
     case S_VAL:
         if (c == '&') {
             s->state = S_REF;
-            s->k = 0;
+            s->ref = 0;
         }
         else if (s->quote && c == s->quote) {
             s->state = S_AFTER_VAL;
@@ -548,14 +544,14 @@ static int step(h2p_html *s, int c, apr_array_header_t *out)
         return 1;
     case S_RAW_LT:
         s->state = (c == '/') ? S_RAW_END : (c == '<') ? S_RAW_LT : S_RAW;
-        s->k = 0;
+        s->matched = 0;
         return 1;
     case S_RAW_END:
-        if ((apr_size_t)s->k < s->rawlen && lc(c) == s->raw[s->k]) {
-            s->k++;
+        if (s->matched < s->rawlen && h2p_lc(c) == s->raw[s->matched]) {
+            s->matched++;
             return 1;
         }
-        if ((apr_size_t)s->k == s->rawlen
+        if (s->matched == s->rawlen
             && (is_ws(c) || c == '/' || c == '>')) {
             tag_begin(s, 1);
             memcpy(s->name, s->raw, s->nlen = s->rawlen);

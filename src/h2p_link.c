@@ -10,11 +10,7 @@
 #include <apr_strings.h>
 
 #include "h2p_link.h"
-
-/* ASCII-only classes, immune to the locale; c is an unsigned char */
-#define IS_ALPHA(c) (((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z'))
-#define IS_DIGIT(c) ((c) >= '0' && (c) <= '9')
-#define LC(c)       (((c) >= 'A' && (c) <= 'Z') ? (c) + 32 : (c))
+#include "h2p_chars.h"
 
 /* Character classes, one table lookup each */
 #define C_TCHAR  0x001  /* RFC 7230 tchar */
@@ -66,7 +62,7 @@ static int word_is(const char *s, apr_size_t n, const char *w)
     apr_size_t i;
 
     for (i = 0; i < n; i++) {
-        if (LC((unsigned char)s[i]) != (unsigned char)w[i] || !w[i]) {
+        if (h2p_lc((unsigned char)s[i]) != (unsigned char)w[i] || !w[i]) {
             return 0;
         }
     }
@@ -273,7 +269,7 @@ static int parse_value(h2p_parser *ps, const char **s_, h2p_link *l)
 
             scan_token(t, &s, &any);
             for (name = OUT(ps, t), i = 0; i < (apr_size_t)(s - t); i++) {
-                name[i] = (char)LC((unsigned char)name[i]);
+                name[i] = (char)h2p_lc((unsigned char)name[i]);
             }
             canon = 0;
         }
@@ -437,7 +433,7 @@ static char *put_text(char *d, const char *s, int lower, int target)
         if (c < 0x20 || c == 0x7f || (target && !IS(c, C_TARGET))) {
             continue;
         }
-        *d++ = (char)(lower ? LC(c) : c);
+        *d++ = (char)(lower ? h2p_lc(c) : c);
     }
     return d;
 }
@@ -578,22 +574,22 @@ const char *h2p_link_format(apr_pool_t *p, const h2p_link *l,
 /* "http" or "https", any case */
 static int is_http(const char *s)
 {
-    return LC(s[0]) == 'h' && LC(s[1]) == 't' && LC(s[2]) == 't'
-           && LC(s[3]) == 'p' && (!s[4] || (LC(s[4]) == 's' && !s[5]));
+    return h2p_lc(s[0]) == 'h' && h2p_lc(s[1]) == 't' && h2p_lc(s[2]) == 't'
+           && h2p_lc(s[3]) == 'p' && (!s[4] || (h2p_lc(s[4]) == 's' && !s[5]));
 }
 
 static int hexval(unsigned char c)
 {
-    if (IS_DIGIT(c)) {
+    if (h2p_is_digit(c)) {
         return c - '0';
     }
-    c = LC(c);
+    c = h2p_lc(c);
     return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
 }
 
 static int is_unreserved(unsigned char c)
 {
-    return IS_ALPHA(c) || IS_DIGIT(c) || c == '-' || c == '.' || c == '_'
+    return h2p_is_alpha(c) || h2p_is_digit(c) || c == '-' || c == '.' || c == '_'
            || c == '~';
 }
 
@@ -698,7 +694,7 @@ static int split_authority(const char *a, apr_size_t len, const char **host,
     *port = -1;
     if (c < e && ++c < e) {
         for (; c < e; c++) {
-            if (!IS_DIGIT((unsigned char)*c) || (v = v * 10 + *c - '0') > 65535) {
+            if (!h2p_is_digit((unsigned char)*c) || (v = v * 10 + *c - '0') > 65535) {
                 return 0;
             }
         }
@@ -736,21 +732,6 @@ static h2p_uri_rc check_origin(const char *scheme, const char *authority,
         return H2P_URI_OTHER_ORIGIN;
     }
     return H2P_URI_OK;
-}
-
-/* The scheme of [s, e), ending at the returned ':', or NULL. */
-static const char *find_scheme(const char *s, const char *e)
-{
-    const char *c = s;
-
-    if (c >= e || !IS_ALPHA((unsigned char)*c)) {
-        return NULL;
-    }
-    while (c < e && (IS_ALPHA((unsigned char)*c) || IS_DIGIT((unsigned char)*c)
-                     || *c == '+' || *c == '-' || *c == '.')) {
-        c++;
-    }
-    return (c < e && *c == ':') ? c : NULL;
 }
 
 int h2p_uri_scheme_ok(const char *scheme)
@@ -807,7 +788,7 @@ h2p_uri_rc h2p_uri_resolve(apr_pool_t *p, const char *scheme,
     if (!(q = memchr(ref, '?', e - ref))) {
         q = e;
     }
-    if ((c = find_scheme(s, q)) != NULL) {
+    if ((c = h2p_scheme_end(s, q)) != NULL) {
         if ((apr_size_t)(c - s) != strlen(scheme)
             || apr_cstr_casecmpn(s, scheme, c - s)) {
             return H2P_URI_OTHER_ORIGIN;

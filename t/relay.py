@@ -9,7 +9,7 @@ t + delay, after every chunk read before it.
 
 Why: on loopback a 103 Early Hints arrives ~0.4 ms after the request and
 Chromium sometimes drops it before the request can see it; with >= 10 ms
-between request and 103 it does not (shared/notes/chromium-early-hints.md).
+between request and 103 it does not.
 A real network always has that gap.
 
 Protocol with the parent (no sleeps needed for synchronisation):
