@@ -16,25 +16,12 @@ my $page = '/hints/on/page.html';
 my @ab = ('</hints/a.css>; rel=preload; as=style',
           '</hints/b.js>; rel=preload; as=script');
 
-# the Link header lines of a block (curl_v/raw_h1 hash or nghttp array).
-# On HTTP/1.1 each link is a line of its own; mod_http2 may join the lines
-# of one block into one field, so h2 blocks are compared by link-value
-# (block_links).
-sub link_lines {
-    my $b = shift;
-    my $h = ref $b eq 'HASH' ? $b->{headers} : ($b || []);
-    return map { $_->[1] } grep { $_->[0] eq 'link' } @$h;
-}
-
-sub count_103 { scalar grep { $_->{status} == 103 } @{ $_[0]{interim} } }
-
-sub blocks_of { join ' | ', map { $_->{line} } @{ $_[0]{blocks} } }
+# (link_lines, count_103, blocks_of: H2PushTest::Clients)
 
 # the final HEADERS frame of an nghttp stream, and its 103 HEADERS frames
 sub h2_frames {
     my($log, $sid) = @_;
-    my @f = grep { $_->{dir} eq 'recv' && $_->{type} eq 'HEADERS'
-                   && defined $sid && $_->{stream} == $sid } @{ $log->{frames} };
+    my @f = defined $sid ? $log->frames(dir => 'recv', type => 'HEADERS', stream => $sid) : ();
     my @h103 = grep { ($_->{status} // '') eq '103' } @f;
     my($final) = grep { ($_->{status} // '') =~ /^[2-5]/ } @f;
     return (\@h103, $final);

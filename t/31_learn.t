@@ -36,8 +36,6 @@ sub h2 { hint_h2(vhost => $L, @_) }
 # X-Learn header for hints-learn.cgi (none for an empty set)
 sub xl { my $q = shift; return length $q ? (headers => ["X-Learn: $q"]) : () }
 
-sub blocks_of { join ' | ', map { $_->{line} } @{ $_[0]{blocks} } }
-
 # the value logged by "h2push learn: stored|replaced KEY: VALUE" since $mark
 sub learned_value {
     my($mark, $key) = @_;

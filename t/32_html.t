@@ -33,11 +33,6 @@ my @pushed = ('/html/a.css', '/html/b.js', '/html/c&d.css', '/html/f.woff2',
 # or mod_asis (ap_scan_script_header puts it in r->err_headers_out) is not
 # seen, so such a body is scanned.
 
-sub link_lines {
-    my $b = shift;
-    return map { $_->[1] } grep { $_->[0] eq 'link' } @{ $b ? $b->{headers} : [] };
-}
-
 sub sha { Digest::SHA::sha256_hex($_[0] // '') }
 
 sub file_sha { sha256_file(htdocs_file($_[0])) }
