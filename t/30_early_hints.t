@@ -30,9 +30,7 @@ sub h2_frames {
 # --------------------------------------------------------------------------
 # HTTP/1.1: exactly one 103 with the exact links, then the 200 with them too
 {
-    my $before = status_json();
-    my $r = curl_v(vhost => $V, path => $page);
-    my $d = status_delta($before, status_json());
+    my($r, $d) = counted(sub { curl_v(vhost => $V, path => $page) });
     is($r->{status}, 200, 'HTTP/1.1: 200');
     is(count_103($r), 1, 'HTTP/1.1: exactly one 103') or diag $r->{err};
     is(scalar @{ $r->{blocks} }, 2, 'HTTP/1.1: two header blocks, nothing else')
@@ -72,9 +70,7 @@ sub h2_frames {
 {
     is(curl_v(vhost => $V, path => '/hints/private/p.css')->{status}, 401,
        'fixture: /hints/private/p.css answers 401 without credentials');
-    my $before = status_json();
-    my $r = curl_v(vhost => $V, path => '/hints/policy/page.html');
-    my $d = status_delta($before, status_json());
+    my($r, $d) = counted(sub { curl_v(vhost => $V, path => '/hints/policy/page.html') });
     is($r->{status}, 200, 'policy: 200');
     is(count_103($r), 1, 'policy: one 103') or diag blocks_of($r);
     is_deeply([link_lines($r->{interim}[0])], ['</hints/a.css>; rel=preload; as=style'],
@@ -85,9 +81,7 @@ sub h2_frames {
     is($d->{'skipped.over-limit'}, 1, 'policy: over-limit +1');
     is($d->{'hints.links'}, 1, 'policy: hints.links +1');
 
-    $before = status_json();
-    my $r2 = curl_v(vhost => $V, path => '/hints/policy/only-missing.html');
-    $d = status_delta($before, status_json());
+    (my $r2, $d) = counted(sub { curl_v(vhost => $V, path => '/hints/policy/only-missing.html') });
     is($r2->{status}, 200, 'policy, only a missing file listed: 200');
     is(count_103($r2), 0, 'policy, only a missing file listed: no (empty) 103')
         or diag blocks_of($r2);
@@ -115,9 +109,7 @@ sub h2_frames {
 # A push client: PUSH_PROMISEs for the same list, from the 103 (before the
 # response HEADERS); the 200 does not repeat what was promised
 {
-    my $before = status_json();
-    my $log = nghttp(vhost => $V, paths => [$page]);
-    my $d = status_delta($before, status_json());
+    my($log, $d) = counted(sub { nghttp(vhost => $V, paths => [$page]) });
     my $sid = $log->sid_of($page);
     is($log->status($sid), 200, 'push client: 200');
     promised_ok($log, $page, ['/hints/a.css', '/hints/b.js'],

@@ -40,9 +40,7 @@ sub file_sha { sha256_file(htdocs_file($_[0])) }
 # --------------------------------------------------------------------------
 # HTTP/1.1: the Link headers, exactly; the body byte for byte
 {
-    my $before = status_json();
-    my $r = curl_v(vhost => $V, path => $page);
-    my $d = status_delta($before, status_json());
+    my($r, $d) = counted(sub { curl_v(vhost => $V, path => $page) });
     is($r->{status}, 200, 'page HTTP/1.1: 200');
     is_deeply([link_lines($r->{final})], \@found, 'page HTTP/1.1: the Link headers found')
         or diag explain [link_lines($r->{final})];

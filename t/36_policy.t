@@ -96,9 +96,7 @@ my %withheld = ('/missing.css' => 'not-found',
 {
     my $page = '/pol/be/one';
     my $mark = log_mark();
-    my $before = status_json();
-    my $log = nghttp(vhost => $V, paths => [$page]);
-    my $d = status_delta($before, status_json());
+    my($log, $d) = counted(sub { nghttp(vhost => $V, paths => [$page]) });
     my $text = log_since('error_log', $mark);
     my $sid = $log->sid_of($page);
     is($log->status($sid), 200, 'backend 103, push client: 200');
@@ -144,9 +142,7 @@ my %withheld = ('/missing.css' => 'not-found',
 # clients that do not take pushes: one 103, the existing file only, as=
 {
     my $page = '/pol/be/one';
-    my $before = status_json();
-    my $log = nghttp(vhost => $V, paths => [$page], no_push => 1);
-    my $d = status_delta($before, status_json());
+    my($log, $d) = counted(sub { nghttp(vhost => $V, paths => [$page], no_push => 1) });
     my $sid = $log->sid_of($page);
     is($log->status($sid), 200, 'backend 103, h2 --no-push: 200');
     my @b = h2_103_links($log, $sid);
@@ -338,9 +334,7 @@ my %withheld = ('/missing.css' => 'not-found',
     my $cgi = '/cgi-bin/pol-gen.cgi';
     my $page = '/pol/gen/page.html';
     my $mark = log_mark();
-    my $before = status_json();
-    my $log = nghttp(vhost => $V, paths => [$page]);
-    my $d = status_delta($before, status_json());
+    my($log, $d) = counted(sub { nghttp(vhost => $V, paths => [$page]) });
     my $text = log_since('error_log', $mark);
     promised_ok($log, $page, [$OK], 'CGI target, push client: not promised');
     is_deeply([dec_for($text, $cgi)], ['static:generated'],
@@ -381,9 +375,7 @@ my %withheld = ('/missing.css' => 'not-found',
     for my $np (1, 0) {
         my $name = $np ? 'HTML 1,500 preloads, h2 --no-push' : 'HTML 1,500 preloads, push client';
         my $mark = log_mark();
-        my $before = status_json();
-        my $log = nghttp(vhost => $V, paths => [$page], no_push => $np);
-        my $d = status_delta($before, status_json());
+        my($log, $d) = counted(sub { nghttp(vhost => $V, paths => [$page], no_push => $np) });
         my $sid = $log->sid_of($page);
         is($log->status($sid), 200, "$name: 200") or diag $log->summary;
         is($log->data_len($sid), -s $f, "$name: the whole body");
@@ -409,9 +401,7 @@ my %withheld = ('/missing.css' => 'not-found',
                ['H2PushMax 2',            '/pol/lim/lines.asis?max2', 16]) {
         my($name, $path, $budget) = @$c;
         my $mark = log_mark();
-        my $before = status_json();
-        my $h = adv_h2_parent(vhost => $V, path => $path);
-        my $d = status_delta($before, status_json());
+        my($h, $d) = counted(sub { adv_h2_parent(vhost => $V, path => $path) });
         my $text = log_since('error_log', $mark);
         my @verify = $text =~ /h2push verify (\S+)/g;
         ok(@verify > 0 && @verify <= $budget,
@@ -431,9 +421,7 @@ my %withheld = ('/missing.css' => 'not-found',
 {
     my $page = '/pol/max/page.html';
     my @all = map { "/pol/max/$_.css" } 1 .. 5;
-    my $before = status_json();
-    my $log = nghttp(vhost => $V, paths => [$page]);
-    my $d = status_delta($before, status_json());
+    my($log, $d) = counted(sub { nghttp(vhost => $V, paths => [$page]) });
     my $sid = $log->sid_of($page);
     promised_ok($log, $page, [@all[0, 1]], 'H2PushMax 2: the first two promised');
     is_deeply([map { link_state($log, $sid, $_) } @all],
@@ -461,9 +449,7 @@ my %withheld = ('/missing.css' => 'not-found',
 {
     my $page = '/pol/self/page.html?q=1';
     my $mark = log_mark();
-    my $before = status_json();
-    my $log = nghttp(vhost => $V, paths => [$page]);
-    my $d = status_delta($before, status_json());
+    my($log, $d) = counted(sub { nghttp(vhost => $V, paths => [$page]) });
     my $text = log_since('error_log', $mark);
     promised_ok($log, $page, [$OK, '/pol/self/page.html?q=2'],
                 'self-links: neither the page nor its own URL promised (<?q=2> is another URL)');
