@@ -11,9 +11,7 @@ my @list = ('/static/s1.css', '/static/s2.js');
 
 # GET: both entries pushed, before the response HEADERS
 {
-    my $before = status_json();
-    my $log = nghttp(vhost => 'h2tls', paths => [$page]);
-    my $d = status_delta($before, status_json());
+    my($log, $d) = counted(sub { nghttp(vhost => 'h2tls', paths => [$page]) });
     my $sid = $log->sid_of($page);
     is($log->status($sid), 200, 'GET: 200');
     promised_ok($log, $page, \@list, 'GET: the static list is promised');
@@ -60,9 +58,7 @@ my @list = ('/static/s1.css', '/static/s2.js');
 # A client that refuses pushes (SETTINGS_ENABLE_PUSH=0) gets the list as
 # Link headers
 {
-    my $before = status_json();
-    my $log = nghttp(vhost => 'h2tls', paths => [$page], no_push => 1);
-    my $d = status_delta($before, status_json());
+    my($log, $d) = counted(sub { nghttp(vhost => 'h2tls', paths => [$page], no_push => 1) });
     my $sid = $log->sid_of($page);
     is($log->status($sid), 200, '--no-push: 200');
     is(scalar $log->promises, 0, '--no-push: no PUSH_PROMISE');
@@ -88,9 +84,7 @@ for my $v (['main', '1.1'], ['h2tls', '2'], ['h2c', '2']) {
 
 # Attributes: as=, crossorigin, nopush
 {
-    my $before = status_json();
-    my $log = nghttp(vhost => 'h2c', paths => ['/static/attrs.html']);
-    my $d = status_delta($before, status_json());
+    my($log, $d) = counted(sub { nghttp(vhost => 'h2c', paths => ['/static/attrs.html']) });
     promised_ok($log, '/static/attrs.html', ['/static/font.woff2', '/static/s1.css'],
                 'attrs: the nopush entry is not promised');
     is($d->{'skipped.nopush'}, 1, 'status: nopush +1') or diag explain $d;

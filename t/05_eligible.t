@@ -19,9 +19,7 @@ my $cond = '/elig/cond.html';   # Link /elig/c.css
 
 # HEAD
 {
-    my $before = status_json();
-    my $log = nghttp(vhost => 'h2tls', paths => [$page], method => 'HEAD');
-    my $d = status_delta($before, status_json());
+    my($log, $d) = counted(sub { nghttp(vhost => 'h2tls', paths => [$page], method => 'HEAD') });
     is($log->status($log->sid_of($page)), 200, 'HEAD: 200');
     promised_ok($log, $page, [], 'HEAD: nothing promised');
     is($d->{promised}, 0, 'HEAD: status promised +0') or diag explain $d;

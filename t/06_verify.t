@@ -22,9 +22,7 @@ my @cases = (
 
 for my $c (@cases) {
     my($page, $target, $counter, $hdrs) = @$c;
-    my $before = status_json();
-    my $log = nghttp(vhost => 'h2tls', paths => [$page], headers => $hdrs);
-    my $d = status_delta($before, status_json());
+    my($log, $d) = counted(sub { nghttp(vhost => 'h2tls', paths => [$page], headers => $hdrs) });
     my $sid = $log->sid_of($page);
     is($log->status($sid), 200, "$page: 200");
     promised_ok($log, $page, [$ok], "$page: only $ok promised, not $target");

@@ -11,9 +11,7 @@ my $page = '/origin/page.html';
 # <scheme>://<authority the client sent>/origin/abs.css, rel.css
 
 for my $vhost (qw(h2tls h2c)) {
-    my $before = status_json();
-    my $log = nghttp(vhost => $vhost, paths => [$page]);
-    my $d = status_delta($before, status_json());
+    my($log, $d) = counted(sub { nghttp(vhost => $vhost, paths => [$page]) });
     my $sid = $log->sid_of($page);
     is($log->status($sid), 200, "$vhost: 200");
     my $self = H2PushTest::scheme_of($vhost) . '://' . H2PushTest::authority($vhost);

@@ -10,9 +10,7 @@ my @all = map { "/max/$_.css" } 1 .. 5;
 
 # H2PushMax 2 with 5 links (on three Link lines)
 {
-    my $before = status_json();
-    my $log = nghttp(vhost => 'h2tls', paths => ['/max/page.html']);
-    my $d = status_delta($before, status_json());
+    my($log, $d) = counted(sub { nghttp(vhost => 'h2tls', paths => ['/max/page.html']) });
     my $sid = $log->sid_of('/max/page.html');
     is($log->status($sid), 200, 'H2PushMax 2: 200');
     my @p = $log->promised_paths($sid);
@@ -38,9 +36,7 @@ my @all = map { "/max/$_.css" } 1 .. 5;
 # H2PushLinks off: Link headers are not pushed (nopush added); the static
 # list still is
 {
-    my $before = status_json();
-    my $log = nghttp(vhost => 'h2tls', paths => ['/links-off/page.html']);
-    my $d = status_delta($before, status_json());
+    my($log, $d) = counted(sub { nghttp(vhost => 'h2tls', paths => ['/links-off/page.html']) });
     my $sid = $log->sid_of('/links-off/page.html');
     promised_ok($log, '/links-off/page.html', ['/links-off/s.css'],
                 'H2PushLinks off: only the static entry promised');

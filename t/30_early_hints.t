@@ -16,25 +16,12 @@ my $page = '/hints/on/page.html';
 my @ab = ('</hints/a.css>; rel=preload; as=style',
           '</hints/b.js>; rel=preload; as=script');
 
-# the Link header lines of a block (curl_v/raw_h1 hash or nghttp array).
-# On HTTP/1.1 each link is a line of its own; mod_http2 may join the lines
-# of one block into one field, so h2 blocks are compared by link-value
-# (block_links).
-sub link_lines {
-    my $b = shift;
-    my $h = ref $b eq 'HASH' ? $b->{headers} : ($b || []);
-    return map { $_->[1] } grep { $_->[0] eq 'link' } @$h;
-}
-
-sub count_103 { scalar grep { $_->{status} == 103 } @{ $_[0]{interim} } }
-
-sub blocks_of { join ' | ', map { $_->{line} } @{ $_[0]{blocks} } }
+# (link_lines, count_103, blocks_of: H2PushTest::Clients)
 
 # the final HEADERS frame of an nghttp stream, and its 103 HEADERS frames
 sub h2_frames {
     my($log, $sid) = @_;
-    my @f = grep { $_->{dir} eq 'recv' && $_->{type} eq 'HEADERS'
-                   && defined $sid && $_->{stream} == $sid } @{ $log->{frames} };
+    my @f = defined $sid ? $log->frames(dir => 'recv', type => 'HEADERS', stream => $sid) : ();
     my @h103 = grep { ($_->{status} // '') eq '103' } @f;
     my($final) = grep { ($_->{status} // '') =~ /^[2-5]/ } @f;
     return (\@h103, $final);
@@ -43,9 +30,7 @@ sub h2_frames {
 # --------------------------------------------------------------------------
 # HTTP/1.1: exactly one 103 with the exact links, then the 200 with them too
 {
-    my $before = status_json();
-    my $r = curl_v(vhost => $V, path => $page);
-    my $d = status_delta($before, status_json());
+    my($r, $d) = counted(sub { curl_v(vhost => $V, path => $page) });
     is($r->{status}, 200, 'HTTP/1.1: 200');
     is(count_103($r), 1, 'HTTP/1.1: exactly one 103') or diag $r->{err};
     is(scalar @{ $r->{blocks} }, 2, 'HTTP/1.1: two header blocks, nothing else')
@@ -85,9 +70,7 @@ sub h2_frames {
 {
     is(curl_v(vhost => $V, path => '/hints/private/p.css')->{status}, 401,
        'fixture: /hints/private/p.css answers 401 without credentials');
-    my $before = status_json();
-    my $r = curl_v(vhost => $V, path => '/hints/policy/page.html');
-    my $d = status_delta($before, status_json());
+    my($r, $d) = counted(sub { curl_v(vhost => $V, path => '/hints/policy/page.html') });
     is($r->{status}, 200, 'policy: 200');
     is(count_103($r), 1, 'policy: one 103') or diag blocks_of($r);
     is_deeply([link_lines($r->{interim}[0])], ['</hints/a.css>; rel=preload; as=style'],
@@ -98,9 +81,7 @@ sub h2_frames {
     is($d->{'skipped.over-limit'}, 1, 'policy: over-limit +1');
     is($d->{'hints.links'}, 1, 'policy: hints.links +1');
 
-    $before = status_json();
-    my $r2 = curl_v(vhost => $V, path => '/hints/policy/only-missing.html');
-    $d = status_delta($before, status_json());
+    (my $r2, $d) = counted(sub { curl_v(vhost => $V, path => '/hints/policy/only-missing.html') });
     is($r2->{status}, 200, 'policy, only a missing file listed: 200');
     is(count_103($r2), 0, 'policy, only a missing file listed: no (empty) 103')
         or diag blocks_of($r2);
@@ -128,9 +109,7 @@ sub h2_frames {
 # A push client: PUSH_PROMISEs for the same list, from the 103 (before the
 # response HEADERS); the 200 does not repeat what was promised
 {
-    my $before = status_json();
-    my $log = nghttp(vhost => $V, paths => [$page]);
-    my $d = status_delta($before, status_json());
+    my($log, $d) = counted(sub { nghttp(vhost => $V, paths => [$page]) });
     my $sid = $log->sid_of($page);
     is($log->status($sid), 200, 'push client: 200');
     promised_ok($log, $page, ['/hints/a.css', '/hints/b.js'],

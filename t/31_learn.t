@@ -36,8 +36,6 @@ sub h2 { hint_h2(vhost => $L, @_) }
 # X-Learn header for hints-learn.cgi (none for an empty set)
 sub xl { my $q = shift; return length $q ? (headers => ["X-Learn: $q"]) : () }
 
-sub blocks_of { join ' | ', map { $_->{line} } @{ $_[0]{blocks} } }
-
 # the value logged by "h2push learn: stored|replaced KEY: VALUE" since $mark
 sub learned_value {
     my($mark, $key) = @_;
@@ -77,9 +75,7 @@ sub learned_value {
 # HTTP/2 without push: the same, with a 103 HEADERS frame before the 200
 {
     my $p = '/learn/nopush.html';
-    my $b0 = status_json();
-    my $l1 = h2(paths => [$p], no_push => 1);
-    my $d1 = status_delta($b0, status_json());
+    my($l1, $d1) = counted(sub { h2(paths => [$p], no_push => 1) });
     is($l1->status($l1->{sid}), 200, 'h2 --no-push first visit: 200');
     is($l1->{n103}, 0, 'h2 --no-push first visit: no 103') or diag $l1->summary;
     is($d1->{'learned.stored'}, 1, 'h2 --no-push first visit: learned.stored +1')
@@ -218,9 +214,7 @@ sub learned_value {
     for my $c (@ok) {
         my($name, $q) = @$c;
         my $p = "$CGI/accept" . ++$i;
-        my $before = status_json();
-        my $r1 = h1(path => $p, xl($q));
-        my $d = status_delta($before, status_json());
+        my($r1, $d) = counted(sub { h1(path => $p, xl($q)) });
         is($d->{'learned.stored'}, 1, "control $name: learned.stored +1") or diag explain $d;
         my $r2 = h1(path => $p, xl($q));
         is_deeply($r2->{hint}, [$A], "control $name: next visit: 103 with the link");
@@ -233,9 +227,7 @@ sub learned_value {
     for my $c ([301, 'redirect301'], [302, 'redirect302'], [404, 'notfound']) {
         my($st, $name) = @$c;
         my $p = "$CGI/$name";
-        my $before = status_json();
-        my $r1 = h1(path => $p, xl("l=a.css&status=$st"));
-        my $d = status_delta($before, status_json());
+        my($r1, $d) = counted(sub { h1(path => $p, xl("l=a.css&status=$st")) });
         is($r1->{status}, $st, "$st first visit: $st");
         is_deeply([map { $_->[1] } grep { $_->[0] eq 'link' } @{ $r1->{final}{headers} }],
                   ['</learn/a.css>; rel=preload'], "$st first visit: the response has the Link");
@@ -253,9 +245,7 @@ sub learned_value {
     for my $c (['HEAD', method => 'HEAD'], ['POST', data => 'x=1']) {
         my($m, %o) = @$c;
         my $p = "$CGI/method-" . lc $m;
-        my $before = status_json();
-        my $r1 = h1(path => $p, xl('l=a.css'), %o);
-        my $d = status_delta($before, status_json());
+        my($r1, $d) = counted(sub { h1(path => $p, xl('l=a.css'), %o) });
         is($r1->{status}, 200, "$m: 200");
         is_deeply([map { $_->[1] } grep { $_->[0] eq 'link' } @{ $r1->{final}{headers} }],
                   ['</learn/a.css>; rel=preload'], "$m: the response has the Link");
@@ -282,9 +272,7 @@ sub learned_value {
     is_deeply($r2->{hint}, [$A], 'gone: learned (103 on the second visit)');
     unlink $file;
     rmdir $dir;
-    my $before = status_json();
-    my $r3 = h1(path => $p);
-    my $d = status_delta($before, status_json());
+    my($r3, $d) = counted(sub { h1(path => $p) });
     is($r3->{status}, 404, 'gone: 404');
     is($r3->{n103}, 0, 'gone: no 103') or diag blocks_of($r3);
     is($d->{'hints.sent'}, 0, 'gone: hints.sent +0') or diag explain $d;
@@ -370,9 +358,7 @@ sub learned_value {
 # (a) a page behind authentication, requested with credentials: not learned
 {
     my $p = '/learn/private/page.html';
-    my $before = status_json();
-    my $r1 = h1(path => $p, user => $USER);
-    my $d = status_delta($before, status_json());
+    my($r1, $d) = counted(sub { h1(path => $p, user => $USER) });
     is($r1->{status}, 200, 'auth page with credentials: 200');
     is_deeply([map { $_->[1] } grep { $_->[0] eq 'link' } @{ $r1->{final}{headers} }],
               ['</learn/a.css>; rel=preload'], 'auth page with credentials: it has a Link');

@@ -33,11 +33,6 @@ my @pushed = ('/html/a.css', '/html/b.js', '/html/c&d.css', '/html/f.woff2',
 # or mod_asis (ap_scan_script_header puts it in r->err_headers_out) is not
 # seen, so such a body is scanned.
 
-sub link_lines {
-    my $b = shift;
-    return map { $_->[1] } grep { $_->[0] eq 'link' } @{ $b ? $b->{headers} : [] };
-}
-
 sub sha { Digest::SHA::sha256_hex($_[0] // '') }
 
 sub file_sha { sha256_file(htdocs_file($_[0])) }
@@ -45,9 +40,7 @@ sub file_sha { sha256_file(htdocs_file($_[0])) }
 # --------------------------------------------------------------------------
 # HTTP/1.1: the Link headers, exactly; the body byte for byte
 {
-    my $before = status_json();
-    my $r = curl_v(vhost => $V, path => $page);
-    my $d = status_delta($before, status_json());
+    my($r, $d) = counted(sub { curl_v(vhost => $V, path => $page) });
     is($r->{status}, 200, 'page HTTP/1.1: 200');
     is_deeply([link_lines($r->{final})], \@found, 'page HTTP/1.1: the Link headers found')
         or diag explain [link_lines($r->{final})];

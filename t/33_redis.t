@@ -31,7 +31,7 @@ use File::Path ();
 use IO::Socket::INET ();
 
 my $REDIS = '/usr/bin/redis-server';
-my $MODS = '/usr/lib/apache2/modules';
+my $MODS = module_dir();
 my $HOST = 'shared.example';
 my $NAME = 'shared.example:8080';
 my $LINK = '</shared.css>; rel=preload; as=style';
@@ -105,18 +105,11 @@ sub visit {
                    headers => ["Host: $HOST"], %o);
 }
 
+# h2 (nghttp, prior knowledge) to instance $name, :authority shared.example
 sub nghttp_port {
-    my($name, @opt) = @_;
-    my @cmd = ('nghttp', '-nv', '--timeout=20', @opt, '-H', ":authority: $HOST",
-               "http://127.0.0.1:$port{$name}/page.html");
-    my($rc, $out, $err) = H2PushTest::run_cmd('timeout', 30, @cmd);
-    my $log = H2PushTest::Log->parse($out);
-    @$log{qw(rc err cmd)} = ($rc, $err, "@cmd");
-    $log->{sid} = $log->sid_of('/page.html');
-    my @b = h2_blocks($log, $log->{sid}, 103);
-    $log->{n103} = @b;
-    $log->{hint} = @b ? [block_links($b[0])] : [];
-    return $log;
+    my($name, %o) = @_;
+    return hint_h2(port => $port{$name}, authority => $HOST,
+                   paths => ['/page.html'], %o);
 }
 
 sub counters { status_json(port => $port{ $_[0] }) || {} }
@@ -157,7 +150,7 @@ SKIP: {
     is($a2->{n103}, 0, 'A after B dropped it: no 103');
     is(redis_dbsize($rport), 1, 'redis: A learned it again');
 
-    my $n1 = nghttp_port('B', '--no-push');
+    my $n1 = nghttp_port('B', no_push => 1);
     is($n1->status($n1->{sid}), 200, 'B (h2 --no-push, :authority shared.example): 200')
         or diag $n1->summary;
     is($n1->{n103}, 1, 'B (h2 --no-push): one 103') or diag $n1->summary;

@@ -42,8 +42,6 @@ sub h2 {
     return hint_h2(vhost => $vhost, paths => [$path], %o);
 }
 
-sub blocks_of { join ' | ', map { $_->{line} } @{ $_[0]{blocks} || [] } }
-
 # the stored/replaced lines of a piece of log
 sub stored_lines { grep { /^(?:stored|replaced) / } learn_lines($_[0]) }
 
@@ -57,7 +55,7 @@ sub refusals {
 # --------------------------------------------------------------------------
 # 0. The directives of the contract are known to this build
 {
-    my @mods = ('LoadModule socache_shmcb_module /usr/lib/apache2/modules/mod_socache_shmcb.so');
+    my @mods = ('LoadModule socache_shmcb_module ' . module_dir() . '/mod_socache_shmcb.so');
     my @cases = (
         ['H2PushLearnIgnoreCookies', ['H2PushLearn on', 'H2PushLearnIgnoreCookies _ga _gid _pk_*']],
         ['H2PushLearnMaxEntries',    ['H2PushLearn on', 'H2PushLearnMaxEntries 100']],

@@ -26,10 +26,7 @@ my $OK  = '/pol/ok.css';
 my $OKL = "<$OK>; rel=preload; as=style";     # how it is hinted
 
 # --- small local shorthands ------------------------------------------------
-sub count_103 { scalar grep { $_->{status} == 103 } @{ $_[0]{interim} } }
-sub statuses  { join ' ', map { $_->{status} } @{ $_[0]{blocks} } }
-sub curl_links { map { split_link_values($_->[1]) } grep { $_->[0] eq 'link' }
-                 @{ ($_[0] || {})->{headers} || [] } }
+# (count_103, statuses, block_links: H2PushTest::Clients)
 # the 103 blocks of nghttp stream $sid, each as its link-values
 sub h2_103_links {
     my($log, $sid) = @_;
@@ -45,9 +42,8 @@ sub dec_for {
 # stream ids
 sub pushed_103 {
     my $log = shift;
-    return grep { $_->{dir} eq 'recv' && $_->{type} eq 'HEADERS'
-                  && $_->{stream} && $_->{stream} % 2 == 0
-                  && ($_->{status} // '') eq '103' } @{ $log->{frames} };
+    return grep { $_->{stream} && $_->{stream} % 2 == 0 }
+           $log->frames(dir => 'recv', type => 'HEADERS', status => 103);
 }
 my @made;    # files and directories this test makes
 END {
@@ -100,9 +96,7 @@ my %withheld = ('/missing.css' => 'not-found',
 {
     my $page = '/pol/be/one';
     my $mark = log_mark();
-    my $before = status_json();
-    my $log = nghttp(vhost => $V, paths => [$page]);
-    my $d = status_delta($before, status_json());
+    my($log, $d) = counted(sub { nghttp(vhost => $V, paths => [$page]) });
     my $text = log_since('error_log', $mark);
     my $sid = $log->sid_of($page);
     is($log->status($sid), 200, 'backend 103, push client: 200');
@@ -148,9 +142,7 @@ my %withheld = ('/missing.css' => 'not-found',
 # clients that do not take pushes: one 103, the existing file only, as=
 {
     my $page = '/pol/be/one';
-    my $before = status_json();
-    my $log = nghttp(vhost => $V, paths => [$page], no_push => 1);
-    my $d = status_delta($before, status_json());
+    my($log, $d) = counted(sub { nghttp(vhost => $V, paths => [$page], no_push => 1) });
     my $sid = $log->sid_of($page);
     is($log->status($sid), 200, 'backend 103, h2 --no-push: 200');
     my @b = h2_103_links($log, $sid);
@@ -167,7 +159,7 @@ my %withheld = ('/missing.css' => 'not-found',
     my $r = curl_v(vhost => $V, path => $page);
     is($r->{status}, 200, 'backend 103, HTTP/1.1: 200');
     is(count_103($r), 1, 'backend 103, HTTP/1.1: one 103') or diag statuses($r);
-    is_deeply([curl_links($r->{interim}[0])], [$OKL],
+    is_deeply([block_links($r->{interim}[0])], [$OKL],
               'backend 103, HTTP/1.1: the 103 has the existing file only, as= added')
         or diag $r->{err};
     is($r->{body}, $BODY, 'backend 103, HTTP/1.1: the body');
@@ -185,9 +177,9 @@ my %withheld = ('/missing.css' => 'not-found',
     my $r = curl_v(vhost => $V, path => $page);
     is($r->{status}, 200, 'backend two 103s, HTTP/1.1: 200');
     is(count_103($r), 1, 'backend two 103s, HTTP/1.1: one 103') or diag statuses($r);
-    is_deeply([curl_links($r->{interim}[0])], [$OKL],
+    is_deeply([block_links($r->{interim}[0])], [$OKL],
               'backend two 103s, HTTP/1.1: the first 103, what passed');
-    is_deeply([curl_links($r->{final})], ['</pol/ok2.css>; rel=preload; as=style'],
+    is_deeply([block_links($r->{final})], ['</pol/ok2.css>; rel=preload; as=style'],
               "backend two 103s, HTTP/1.1: the second 103's hint is a Link of the 200")
         or diag $r->{err};
     like(log_since('error_log', $mark), qr/h2push interim: 103 dropped/,
@@ -342,9 +334,7 @@ my %withheld = ('/missing.css' => 'not-found',
     my $cgi = '/cgi-bin/pol-gen.cgi';
     my $page = '/pol/gen/page.html';
     my $mark = log_mark();
-    my $before = status_json();
-    my $log = nghttp(vhost => $V, paths => [$page]);
-    my $d = status_delta($before, status_json());
+    my($log, $d) = counted(sub { nghttp(vhost => $V, paths => [$page]) });
     my $text = log_since('error_log', $mark);
     promised_ok($log, $page, [$OK], 'CGI target, push client: not promised');
     is_deeply([dec_for($text, $cgi)], ['static:generated'],
@@ -354,7 +344,7 @@ my %withheld = ('/missing.css' => 'not-found',
 
     my $r = curl_v(vhost => $V, path => $page);
     is(count_103($r), 1, 'CGI target, HTTP/1.1: one 103') or diag statuses($r);
-    my @l = curl_links($r->{interim}[0]);
+    my @l = block_links($r->{interim}[0]);
     is_deeply([link_targets(@l)], [$cgi, $OK], 'CGI target, HTTP/1.1: hinted in the 103')
         or diag explain \@l;
     is(values_state(\@l, $cgi), 'plain', 'CGI target, HTTP/1.1: a plain preload hint');
@@ -385,9 +375,7 @@ my %withheld = ('/missing.css' => 'not-found',
     for my $np (1, 0) {
         my $name = $np ? 'HTML 1,500 preloads, h2 --no-push' : 'HTML 1,500 preloads, push client';
         my $mark = log_mark();
-        my $before = status_json();
-        my $log = nghttp(vhost => $V, paths => [$page], no_push => $np);
-        my $d = status_delta($before, status_json());
+        my($log, $d) = counted(sub { nghttp(vhost => $V, paths => [$page], no_push => $np) });
         my $sid = $log->sid_of($page);
         is($log->status($sid), 200, "$name: 200") or diag $log->summary;
         is($log->data_len($sid), -s $f, "$name: the whole body");
@@ -413,9 +401,7 @@ my %withheld = ('/missing.css' => 'not-found',
                ['H2PushMax 2',            '/pol/lim/lines.asis?max2', 16]) {
         my($name, $path, $budget) = @$c;
         my $mark = log_mark();
-        my $before = status_json();
-        my $h = adv_h2_parent(vhost => $V, path => $path);
-        my $d = status_delta($before, status_json());
+        my($h, $d) = counted(sub { adv_h2_parent(vhost => $V, path => $path) });
         my $text = log_since('error_log', $mark);
         my @verify = $text =~ /h2push verify (\S+)/g;
         ok(@verify > 0 && @verify <= $budget,
@@ -435,9 +421,7 @@ my %withheld = ('/missing.css' => 'not-found',
 {
     my $page = '/pol/max/page.html';
     my @all = map { "/pol/max/$_.css" } 1 .. 5;
-    my $before = status_json();
-    my $log = nghttp(vhost => $V, paths => [$page]);
-    my $d = status_delta($before, status_json());
+    my($log, $d) = counted(sub { nghttp(vhost => $V, paths => [$page]) });
     my $sid = $log->sid_of($page);
     promised_ok($log, $page, [@all[0, 1]], 'H2PushMax 2: the first two promised');
     is_deeply([map { link_state($log, $sid, $_) } @all],
@@ -455,7 +439,7 @@ my %withheld = ('/missing.css' => 'not-found',
               'H2PushMax 2, static list, push client: the other three are Links with nopush')
         or diag $sl->summary;
     my $r = curl_v(vhost => $V, path => $st);
-    is_deeply([link_targets(curl_links($r->{interim}[0]))], [@all[0, 1]],
+    is_deeply([link_targets(block_links($r->{interim}[0]))], [@all[0, 1]],
               'H2PushMax 2, static list, HTTP/1.1: two hints in the 103') or diag $r->{err};
 }
 
@@ -465,9 +449,7 @@ my %withheld = ('/missing.css' => 'not-found',
 {
     my $page = '/pol/self/page.html?q=1';
     my $mark = log_mark();
-    my $before = status_json();
-    my $log = nghttp(vhost => $V, paths => [$page]);
-    my $d = status_delta($before, status_json());
+    my($log, $d) = counted(sub { nghttp(vhost => $V, paths => [$page]) });
     my $text = log_since('error_log', $mark);
     promised_ok($log, $page, [$OK, '/pol/self/page.html?q=2'],
                 'self-links: neither the page nor its own URL promised (<?q=2> is another URL)');
@@ -481,8 +463,8 @@ my %withheld = ('/missing.css' => 'not-found',
     my $st = '/pol/self/st.html';
     my $r = curl_v(vhost => $V, path => $st);
     is(count_103($r), 1, 'static self entry, HTTP/1.1: one 103');
-    is_deeply([curl_links($r->{interim}[0])], [$OKL], 'static self entry, HTTP/1.1: the page not hinted');
-    is_deeply([curl_links($r->{final})], [$OKL], 'static self entry, HTTP/1.1: nor listed in the 200');
+    is_deeply([block_links($r->{interim}[0])], [$OKL], 'static self entry, HTTP/1.1: the page not hinted');
+    is_deeply([block_links($r->{final})], [$OKL], 'static self entry, HTTP/1.1: nor listed in the 200');
     my $p = nghttp(vhost => $V, paths => [$st]);
     promised_ok($p, $st, [$OK], 'static self entry, push client: the page not promised');
 }
@@ -524,7 +506,7 @@ my %withheld = ('/missing.css' => 'not-found',
         or diag $np->summary;
     my $r = curl_v(vhost => $V, path => $be_page);
     is(count_103($r), 1, 'modulepreload in a 103, HTTP/1.1: one 103');
-    is_deeply([curl_links($r->{interim}[0])], ['</pol/mod/m.js>; rel=modulepreload'],
+    is_deeply([block_links($r->{interim}[0])], ['</pol/mod/m.js>; rel=modulepreload'],
               'modulepreload in a 103, HTTP/1.1: hinted as a modulepreload');
     my $pl = nghttp(vhost => $V, paths => [$be_page]);
     promised_ok($pl, $be_page, ['/pol/mod/m.js'], 'modulepreload in a 103, push client: promised');
@@ -613,7 +595,7 @@ my %withheld = ('/missing.css' => 'not-found',
     is($r->{status}, 200, 'front controller, HTTP/1.1: the pretty URL is 200');
     like($r->{body}, qr{uri=/pol/wp/hello-world/}, 'front controller, HTTP/1.1: served by index.cgi');
     is(count_103($r), 1, 'front controller, HTTP/1.1: one 103') or diag statuses($r);
-    is_deeply([curl_links($r->{interim}[0])], ['</pol/wp/style.css>; rel=preload; as=style'],
+    is_deeply([block_links($r->{interim}[0])], ['</pol/wp/style.css>; rel=preload; as=style'],
               'front controller, HTTP/1.1: the 103 has the static list');
 
     my $mark = log_mark();
@@ -662,7 +644,7 @@ my %withheld = ('/missing.css' => 'not-found',
     my $again = curl_v(vhost => $C, path => $eh);
     ok($hit->($again), 'cache, H2PushEarlyHints: second request is a hit') or diag $again->{err};
     is(count_103($again), 1, 'cache hit, H2PushEarlyHints: one 103') or diag statuses($again);
-    is_deeply([curl_links($again->{interim}[0])], ["<$c>; rel=preload; as=style"],
+    is_deeply([block_links($again->{interim}[0])], ["<$c>; rel=preload; as=style"],
               'cache hit, H2PushEarlyHints: the 103 links');
 }
 # (c) mod_http2's H2EarlyHint beside the static list: one 103 with both
@@ -696,7 +678,7 @@ my %withheld = ('/missing.css' => 'not-found',
     is(count_103($r), 1, 'h2c Upgrade: exactly one 103');
     my($h103) = grep { $_->{status} == 103 } @{ $r->{blocks} };
     like($h103 ? $h103->{line} : '', qr{^HTTP/2 103}, 'h2c Upgrade: the 103 is an h2 one');
-    is_deeply([curl_links($h103)], [$OKL], 'h2c Upgrade: the 103 links');
+    is_deeply([block_links($h103)], [$OKL], 'h2c Upgrade: the 103 links');
 }
 # (e) one Link per target
 {
@@ -711,7 +693,7 @@ my %withheld = ('/missing.css' => 'not-found',
         cmp_ok(scalar(my @pl = $p->links_to($p->sid_of($page), $OK)), '<=', 1,
                "$name, push client: at most one Link for the target") or diag $p->summary;
         my $r = curl_v(vhost => $V, path => $page);
-        is(scalar(my @fl = grep { m{^<\Q$OK\E>} } curl_links($r->{final})), 1,
+        is(scalar(my @fl = grep { m{^<\Q$OK\E>} } block_links($r->{final})), 1,
            "$name, HTTP/1.1: one Link for the target") or diag $r->{err};
     }
 }

@@ -43,10 +43,7 @@ cd "$top" || exit 1
 
 fail() { echo "t/asan.sh: FAIL: $*" >&2; exit 1; }
 
-APXS=${APXS:-apxs}
-command -v "$APXS" >/dev/null 2>&1 || fail "apxs not found (apt-get install apache2-dev)"
-HTTPD=$("$APXS" -q SBINDIR)/$("$APXS" -q TARGET)
-[ -x "$HTTPD" ] || fail "$HTTPD not found (apt-get install apache2)"
+. "$top/t/env.sh"      # APXS, HTTPD (the same as t/run-suite.sh's)
 
 # apxs compiles with its own CC (x86_64-linux-gnu-gcc on Debian); the
 # runtime preloaded must be that compiler's.

@@ -48,7 +48,7 @@ unless ($httpd) {
 }
 -x $httpd or die "config-fuzz: apache2 not found ($httpd): apt-get install apache2 apache2-dev\n";
 chomp(my $moddir = `$apxs -q LIBEXECDIR 2>/dev/null` // '');
-$moddir ||= '/usr/lib/apache2/modules';
+-d $moddir or die "config-fuzz: `$apxs -q LIBEXECDIR` gives no directory: apt-get install apache2-dev\n";
 my $so = $ENV{H2PUSH_SO} || "$top/.libs/mod_h2push.so";
 -f $so or die "config-fuzz: $so missing: make -f Makefile.apxs build\n";
 for my $m (qw(mpm_event authz_core socache_shmcb http2)) {

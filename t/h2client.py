@@ -1,8 +1,11 @@
 #!/usr/bin/python3
 """Tiny HTTP/2 client (python3-h2) for the mod_h2push tests.
 
-One connection; GETs every path given (concurrently), accepts pushes and
-prints JSON on stdout:
+One connection; GETs every path given (all at once, or with --sequential
+one after the other: the next request goes out when the previous stream
+and every stream pushed with it have ended), accepts pushes and prints
+JSON on stdout (--until-first: stop as soon as the first path's own
+stream has ended, pushed streams not waited for):
 
   {"streams": {"<id>": {"id": n, "path": "/x", "pushed": bool,
                         "parent": n|null, "status": "200",
@@ -12,11 +15,15 @@ prints JSON on stdout:
                         "reset": error_code|null}},
    "promises": [{"parent": n, "promised": n, "path": "/x",
                  "headers": [[name, value], ...]}],
-   "order": ["PUSH_PROMISE 13->2 /x", "HEADERS 13 200", ...]}
+   "order": ["PUSH_PROMISE 13->2 /x", "HEADERS 13 200", ...],
+   "elapsed": seconds from connecting to the end of what was waited for,
+   "error": "timeout" | "connection closed" | "GOAWAY n" | the h2
+            library's exception (a protocol violation by the server)}
+("error" only when there was one.)
 
-Usage: h2client.py [--tls] [--no-push] --host H --port P [--header 'n: v']
-                   PATH...
-Exit 0 when every stream ended, 1 otherwise (timeout, connection error).
+Usage: h2client.py [--tls] [--no-push] [--sequential | --until-first]
+                   --host H --port P [--header 'n: v'] PATH...
+Exit 0 when every stream waited for ended, 1 otherwise.
 """
 import argparse
 import base64
@@ -52,9 +59,12 @@ def main():
     ap.add_argument('--no-push', action='store_true')
     ap.add_argument('--timeout', type=float, default=20)
     ap.add_argument('--header', action='append', default=[])
+    ap.add_argument('--sequential', action='store_true')
+    ap.add_argument('--until-first', action='store_true')
     ap.add_argument('paths', nargs='+')
     a = ap.parse_args()
 
+    t0 = time.time()
     sock = socket.create_connection((a.host, a.port), timeout=a.timeout)
     scheme = 'http'
     if a.tls:
@@ -93,7 +103,8 @@ def main():
     for h in a.header:
         n, _, v = h.partition(':')
         extra.append((n.strip().lower(), v.strip()))
-    for path in a.paths:
+
+    def request(path):
         sid = conn.get_next_available_stream_id()
         conn.send_headers(sid, [(':method', 'GET'), (':scheme', scheme),
                                 (':authority', authority), (':path', path),
@@ -101,63 +112,96 @@ def main():
                                 ('accept', '*/*')] + extra,
                           end_stream=True)
         new_stream(sid, path)
-    sock.sendall(conn.data_to_send())
+        sock.sendall(conn.data_to_send())
+        return sid
+
+    def family_ended(sid):
+        """the stream and every stream pushed on it have ended"""
+        return streams[sid]['ended'] and all(
+            s['ended'] for s in streams.values() if s['parent'] == sid)
 
     deadline = time.time() + a.timeout
     error = None
-    while not all(s['ended'] for s in streams.values()):
-        if time.time() > deadline:
-            error = 'timeout'
-            break
-        try:
-            data = sock.recv(65536)
-        except socket.timeout:
-            error = 'timeout'
-            break
-        if not data:
-            error = 'connection closed'
-            break
-        for ev in conn.receive_data(data):
-            if isinstance(ev, h2.events.PushedStreamReceived):
-                h = hdrs(ev.headers)
-                path = dict(h).get(':path')
-                promises.append({'parent': ev.parent_stream_id,
-                                 'promised': ev.pushed_stream_id,
-                                 'path': path, 'headers': h})
-                order.append('PUSH_PROMISE %d->%d %s' % (
-                    ev.parent_stream_id, ev.pushed_stream_id, path))
-                new_stream(ev.pushed_stream_id, path, True,
-                           ev.parent_stream_id)
-            elif isinstance(ev, h2.events.InformationalResponseReceived):
-                h = hdrs(ev.headers)
-                streams[ev.stream_id]['informational'].append(h)
-                order.append('HEADERS %d %s' % (ev.stream_id,
-                                                dict(h).get(':status')))
-            elif isinstance(ev, h2.events.ResponseReceived):
-                h = hdrs(ev.headers)
-                s = streams[ev.stream_id]
-                s['headers'] = h
-                s['status'] = dict(h).get(':status')
-                order.append('HEADERS %d %s' % (ev.stream_id, s['status']))
-            elif isinstance(ev, h2.events.DataReceived):
-                streams[ev.stream_id]['body'] += ev.data
-                conn.acknowledge_received_data(ev.flow_controlled_length,
-                                               ev.stream_id)
-            elif isinstance(ev, h2.events.StreamEnded):
+
+    def receive(done):
+        """read and handle frames until done() or an error; the error"""
+        while not done():
+            if time.time() > deadline:
+                return 'timeout'
+            try:
+                data = sock.recv(65536)
+            except socket.timeout:
+                return 'timeout'
+            if not data:
+                return 'connection closed'
+            goaway = None
+            for ev in conn.receive_data(data):
+                goaway = handle(ev) or goaway
+            out = conn.data_to_send()
+            if out:
+                sock.sendall(out)
+            # a GOAWAY after the first stream ended does not matter to
+            # --until-first
+            if goaway and not (a.until_first and done()):
+                return goaway
+        return None
+
+    def handle(ev):
+        if isinstance(ev, h2.events.PushedStreamReceived):
+            h = hdrs(ev.headers)
+            path = dict(h).get(':path')
+            promises.append({'parent': ev.parent_stream_id,
+                             'promised': ev.pushed_stream_id,
+                             'path': path, 'headers': h})
+            order.append('PUSH_PROMISE %d->%d %s' % (
+                ev.parent_stream_id, ev.pushed_stream_id, path))
+            new_stream(ev.pushed_stream_id, path, True, ev.parent_stream_id)
+        elif isinstance(ev, h2.events.InformationalResponseReceived):
+            h = hdrs(ev.headers)
+            streams[ev.stream_id]['informational'].append(h)
+            order.append('HEADERS %d %s' % (ev.stream_id,
+                                            dict(h).get(':status')))
+        elif isinstance(ev, h2.events.ResponseReceived):
+            h = hdrs(ev.headers)
+            s = streams[ev.stream_id]
+            s['headers'] = h
+            s['status'] = dict(h).get(':status')
+            order.append('HEADERS %d %s' % (ev.stream_id, s['status']))
+        elif isinstance(ev, h2.events.DataReceived):
+            streams[ev.stream_id]['body'] += ev.data
+            conn.acknowledge_received_data(ev.flow_controlled_length,
+                                           ev.stream_id)
+        elif isinstance(ev, h2.events.StreamEnded):
+            streams[ev.stream_id]['ended'] = True
+            order.append('END_STREAM %d' % ev.stream_id)
+        elif isinstance(ev, h2.events.StreamReset):
+            if ev.stream_id in streams:
                 streams[ev.stream_id]['ended'] = True
-                order.append('END_STREAM %d' % ev.stream_id)
-            elif isinstance(ev, h2.events.StreamReset):
-                if ev.stream_id in streams:
-                    streams[ev.stream_id]['ended'] = True
-                    streams[ev.stream_id]['reset'] = ev.error_code
-                order.append('RST_STREAM %d' % ev.stream_id)
-            elif isinstance(ev, h2.events.ConnectionTerminated):
-                error = 'GOAWAY %s' % ev.error_code
-        out = conn.data_to_send()
-        if out:
-            sock.sendall(out)
-        if error:
-            break
+                streams[ev.stream_id]['reset'] = ev.error_code
+            order.append('RST_STREAM %d' % ev.stream_id)
+        elif isinstance(ev, h2.events.ConnectionTerminated):
+            return 'GOAWAY %s' % ev.error_code
+        return None
+
+    elapsed = None
+    try:
+        if a.sequential:
+            for path in a.paths:
+                sid = request(path)
+                error = receive(lambda: family_ended(sid))
+                if error:
+                    break
+        else:
+            sids = [request(path) for path in a.paths]
+            if a.until_first:
+                error = receive(lambda: streams[sids[0]]['ended'])
+            else:
+                error = receive(lambda: all(s['ended']
+                                            for s in streams.values()))
+        if not error:
+            elapsed = time.time() - t0
+    except Exception as e:      # the h2 library: a protocol violation
+        error = '%s: %s' % (type(e).__name__, e)
 
     try:
         conn.close_connection()
@@ -166,7 +210,8 @@ def main():
     except OSError:
         pass
 
-    res = {'streams': {}, 'promises': promises, 'order': order}
+    res = {'streams': {}, 'promises': promises, 'order': order,
+           'elapsed': elapsed}
     if error:
         res['error'] = error
     for sid, s in streams.items():
@@ -176,8 +221,7 @@ def main():
         s['body_b64'] = base64.b64encode(body).decode('ascii')
         res['streams'][str(sid)] = s
     print(json.dumps(res, indent=1, sort_keys=True))
-    return 0 if not error and all(s['ended'] for s in streams.values()) \
-        else 1
+    return 1 if error else 0
 
 
 if __name__ == '__main__':

@@ -15,14 +15,7 @@ cd "$top" || exit 1
 fail() { echo "t/run-suite.sh: FAIL: $*" >&2; exit 1; }
 
 # --- clients and tools ------------------------------------------------------
-APXS=${APXS:-apxs}
-command -v "$APXS" >/dev/null 2>&1 || fail "apxs not found (apt-get install apache2-dev)"
-APXS=$(command -v "$APXS")
-HTTPD=$("$APXS" -q SBINDIR 2>/dev/null)/$("$APXS" -q TARGET 2>/dev/null)
-[ -x "$HTTPD" ] || HTTPD=$(command -v apache2 2>/dev/null || true)
-if [ -z "$HTTPD" ] || [ ! -x "$HTTPD" ]; then
-    fail "apache2 binary not found (apt-get install apache2)"
-fi
+. "$top/t/env.sh"      # APXS, HTTPD, MODDIR
 # H2PUSH_HTTPD: another apache2 to start, e.g. t/asan.sh's wrapper that
 # preloads the ASan runtime (t/asan-build/apache2).
 if [ -n "${H2PUSH_HTTPD:-}" ]; then
@@ -50,7 +43,6 @@ export H2PUSH_SO
 # --- modules the test server loads (explicit: nothing inherited from
 # /etc/apache2, which differs between machines).  mod_h2push itself is
 # loaded by t/conf/extra.conf.in, after mod_http2.
-MODDIR=$("$APXS" -q LIBEXECDIR)
 MODS="mpm_event authz_core authz_host authz_user authn_core authn_file
       auth_basic mime dir alias env setenvif headers asis cgid rewrite
       socache_shmcb ssl proxy proxy_http http2 status cache cache_socache"
