@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(HERE)
@@ -38,22 +39,37 @@ MODS = "/usr/lib/apache2/modules"
 MODULE = os.path.join(TOP, ".libs", "mod_h2push.so")
 
 RTT_MS = 50.0
-LINKS = [("uncapped", 0.0), ("20 Mbit/s", 20.0)]
+
+
+@dataclass(frozen=True)
+class Link:
+    """An emulated link: its name in the tables and its cap (0: none)."""
+    name: str
+    rate: float                 # Mbit/s
+
+
+@dataclass(frozen=True)
+class FrontEnd:
+    key: str
+    label: str                  # its row in every table
+    port: int                   # the server's; its relay listens on port + 100
+
+
+LINKS = [Link("uncapped", 0.0), Link("20 Mbit/s", 20.0)]
 THINKS = [0, 200]
 
 BACKEND_PORT = 28100
-# key, label, server port (relay port = port + 100)
 FRONTENDS = [
-    ("h2push", "Apache + mod_h2push (learned hints)", 28101),
-    ("eh", "Apache + hand-written H2EarlyHint", 28104),
-    ("static", "Apache + H2PushResource (mod_http2)", 28103),
-    ("link", "Apache + mod_http2 Link push", 28102),
-    ("nginx", "nginx 1.22 http2_push_preload", 28105),
-    ("h2o", "h2o 2.2.5 http2-push-preload", 28106),
-    ("nopush", "Apache, no push (H2Push off)", 28107),
+    FrontEnd("h2push", "Apache + mod_h2push (learned hints)", 28101),
+    FrontEnd("eh", "Apache + hand-written H2EarlyHint", 28104),
+    FrontEnd("static", "Apache + H2PushResource (mod_http2)", 28103),
+    FrontEnd("link", "Apache + mod_http2 Link push", 28102),
+    FrontEnd("nginx", "nginx 1.22 http2_push_preload", 28105),
+    FrontEnd("h2o", "h2o 2.2.5 http2-push-preload", 28106),
+    FrontEnd("nopush", "Apache, no push (H2Push off)", 28107),
 ]
 H2PUSH_DEFAULTS_PORT = 28108   # mod_h2push loaded, its defaults (for C)
-FE = {k: (label, port) for k, label, port in FRONTENDS}
+FE = {fe.key: fe for fe in FRONTENDS}
 
 # the 8 subresources: name, KB
 ASSETS = [("1.css", 10), ("2.css", 20), ("3.css", 30), ("4.css", 40),
@@ -308,7 +324,7 @@ def server_configs(cert, key):
                    "    H2PushLearn on\n")
     root = apache_conf(
         "apache-h2push", cert, key,
-        [(FE["h2push"][1], h2push_body), (H2PUSH_DEFAULTS_PORT, "")],
+        [(FE["h2push"].port, h2push_body), (H2PUSH_DEFAULTS_PORT, "")],
         extra_load="LoadModule h2push_module %s" % MODULE)
     cmds.append(("apache-h2push", ["apache2", "-d", root, "-f",
                                    os.path.join(root, "httpd.conf"),
@@ -322,8 +338,8 @@ def server_configs(cert, key):
         % (n, as_of(n)) for n in css_js()) + "    </Location>\n"
     root = apache_conf(
         "apache-native", cert, key,
-        [(FE["link"][1], ""), (FE["static"][1], static), (FE["eh"][1], eh),
-         (FE["nopush"][1], "    H2Push off\n")])
+        [(FE["link"].port, ""), (FE["static"].port, static), (FE["eh"].port, eh),
+         (FE["nopush"].port, "    H2Push off\n")])
     cmds.append(("apache-native", ["apache2", "-d", root, "-f",
                                    os.path.join(root, "httpd.conf"),
                                    "-DFOREGROUND"]))
@@ -369,7 +385,7 @@ http {{
         }}
     }}
 }}
-""".format(root=nroot, backend=BACKEND_PORT, port=FE["nginx"][1], cert=cert,
+""".format(root=nroot, backend=BACKEND_PORT, port=FE["nginx"].port, cert=cert,
            key=key, docroot=DOCROOT,
            user="user nobody nogroup;" if os.getuid() == 0 else ""))
     cmds.append(("nginx", ["nginx", "-p", nroot, "-c",
@@ -396,7 +412,7 @@ hosts:
         proxy.reverse.url: http://127.0.0.1:{backend}/p
       /:
         file.dir: {docroot}
-""".format(root=hroot, port=FE["h2o"][1], cert=cert, key=key,
+""".format(root=hroot, port=FE["h2o"].port, cert=cert, key=key,
            backend=BACKEND_PORT, docroot=DOCROOT,
            user="user: nobody" if os.getuid() == 0 else ""))
     cmds.append(("h2o", ["h2o", "-c", os.path.join(hroot, "h2o.conf")]))
@@ -405,7 +421,7 @@ hosts:
 
 def all_ports():
     return [BACKEND_PORT, H2PUSH_DEFAULTS_PORT] + \
-        [p for _, _, p in FRONTENDS] + [p + 100 for _, _, p in FRONTENDS]
+        [fe.port for fe in FRONTENDS] + [fe.port + 100 for fe in FRONTENDS]
 
 
 def start(name, cmd, port=None, stdin=None):
@@ -444,7 +460,7 @@ class Relay:
         self.rate = rate_mbit
         cmd = [os.path.join(OUT, "relay"), "-w", "-d", "%g" % (RTT_MS / 2),
                "-r", "%g" % rate_mbit] + \
-              ["%d:%d" % (p + 100, p) for _, _, p in FRONTENDS]
+              ["%d:%d" % (fe.port + 100, fe.port) for fe in FRONTENDS]
         self.p = start("relay-%g" % rate_mbit, cmd, stdin=subprocess.PIPE)
         line = self.p.stdout.readline().strip()
         if line != b"READY":
@@ -821,7 +837,7 @@ def main():
               BACKEND_PORT)
         for name, cmd in server_configs(cert, key):
             start(name, cmd)
-        for _, _, port in FRONTENDS:
+        for port in (fe.port for fe in FRONTENDS):
             wait_port(port)
         wait_port(H2PUSH_DEFAULTS_PORT)
 
@@ -829,7 +845,7 @@ def main():
         rep("## Front-ends")
         rep()
         rows = []
-        for key_, label, port in FRONTENDS:
+        for key_, label, port in ((fe.key, fe.label, fe.port) for fe in FRONTENDS):
             r = nghttp(port, ["/p/0"])
             if r["complete"] < 9:
                 raise RuntimeError("%s: %d of 9 responses" % (label, r["complete"]))
@@ -840,7 +856,7 @@ def main():
         rep(FE_TEXT)
         rep()
 
-        links = [(n, r) for n, r in LINKS]
+        links = [(link.name, link.rate) for link in LINKS]
         # ---------------- relay proof
         rep("## The emulated link (bench/relay.c)")
         rep()
@@ -871,12 +887,12 @@ def main():
                 # warm-up: one request per front-end and page (this is
                 # what gives mod_h2push its learned entry)
                 for think in THINKS:
-                    for key_, label, port in FRONTENDS:
+                    for key_, label, port in ((fe.key, fe.label, fe.port) for fe in FRONTENDS):
                         nghttp(port + 100, ["/p/%d" % think])
                 if "A" in only:
                     for think in THINKS:
                         for i in range(args.reps):
-                            for key_, label, port in FRONTENDS:
+                            for key_, label, port in ((fe.key, fe.label, fe.port) for fe in FRONTENDS):
                                 r = nghttp(port + 100, ["/p/%d" % think])
                                 if r["complete"] < 9:
                                     raise RuntimeError("%s: incomplete %r" % (label, r))
@@ -884,7 +900,7 @@ def main():
                         phase("A %s think %d" % (name, think), t_start)
                     for think in THINKS:
                         for i in range(args.reps_diary):
-                            for key_, label, port in FRONTENDS:
+                            for key_, label, port in ((fe.key, fe.label, fe.port) for fe in FRONTENDS):
                                 r = nghttp(port + 100, ["/p/%d?v=1" % think,
                                                         "/p/%d?v=2" % think])
                                 if r["complete"] < 10:
@@ -897,7 +913,7 @@ def main():
                         if rate == 20.0 and think == 200:
                             reps = max(reps, args.reps_b_target)
                         for i in range(reps):
-                            for key_, label, port in FRONTENDS:
+                            for key_, label, port in ((fe.key, fe.label, fe.port) for fe in FRONTENDS):
                                 r = chromium(port + 100, "/p/%d" % think, pin)
                                 results.setdefault(("B", rate, think, key_), []).append(r)
                         phase("B %s think %d" % (name, think), t_start)
@@ -908,13 +924,13 @@ def main():
             h2p_dir = os.path.join(OUT, "apache-h2push")
             nat_dir = os.path.join(OUT, "apache-native")
             cfgs = [("h2push", "Apache + mod_h2push (as front-end 1: learn, 103s)",
-                     FE["h2push"][1], h2p_dir),
+                     FE["h2push"].port, h2p_dir),
                     ("h2push-defaults", "Apache + mod_h2push (its defaults: push only)",
                      H2PUSH_DEFAULTS_PORT, h2p_dir),
                     ("native", "Apache + mod_http2 native, mod_h2push not loaded",
-                     FE["link"][1], nat_dir),
+                     FE["link"].port, nat_dir),
                     ("off", "Apache, mod_h2push not loaded, H2Push off",
-                     FE["nopush"][1], nat_dir)]
+                     FE["nopush"].port, nat_dir)]
             for key_, label, port, _ in cfgs:      # learn, warm caches
                 for page in ("/c/links.html", "/c/plain.html"):
                     nghttp(port, [page])
@@ -1011,7 +1027,7 @@ Link headers in the final response. The physical limit row is the same as A's.""
 
 def report_tables(rep, args, only, results):
     targets = []
-    fe_keys = [k for k, _, _ in FRONTENDS]
+    fe_keys = [fe.key for fe in FRONTENDS]
     link_driven = ["link", "nginx", "h2o", "nopush"]
 
     if "A" in only:
@@ -1019,11 +1035,11 @@ def report_tables(rep, args, only, results):
         rep()
         rep(A_DEF)
         rep()
-        for name, rate in LINKS:
+        for name, rate in ((link.name, link.rate) for link in LINKS):
             for think in THINKS:
                 rows = []
                 ref = med([r["ms"] for r in results.get(("A", rate, think, "h2push"), [])])
-                for k, label, _ in FRONTENDS:
+                for k, label in ((fe.key, fe.label) for fe in FRONTENDS):
                     rs = results.get(("A", rate, think, k), [])
                     rows.append(stats_row(label, [r["ms"] for r in rs], ref,
                                           [fmt(med([r["pushes"] for r in rs]))]))
@@ -1041,7 +1057,7 @@ def report_tables(rep, args, only, results):
                                     "%.3f" % (m["h2push"] / m["eh"]),
                                     m["h2push"] <= 1.05 * m["eh"]))
                     for k in link_driven:
-                        targets.append(("A: mod_h2push <= 0.8 x %s" % FE[k][0],
+                        targets.append(("A: mod_h2push <= 0.8 x %s" % FE[k].label,
                                         "%.3f" % (m["h2push"] / m[k]),
                                         m["h2push"] <= 0.8 * m[k]))
                     targets.append(("A: mod_h2push <= 1.1 x physical limit",
@@ -1051,13 +1067,13 @@ def report_tables(rep, args, only, results):
         rep()
         rep(AD_DEF)
         rep()
-        for name, rate in LINKS:
+        for name, rate in ((link.name, link.rate) for link in LINKS):
             for think in THINKS:
                 if ("Ad", rate, think, "h2push") not in results:
                     continue
                 rows = []
                 ref = med([r["ms"] for r in results[("Ad", rate, think, "h2push")]])
-                for k, label, _ in FRONTENDS:
+                for k, label in ((fe.key, fe.label) for fe in FRONTENDS):
                     rs = results.get(("Ad", rate, think, k), [])
                     rows.append(stats_row(label, [r["ms"] for r in rs], ref,
                                           [fmt(med([r["pushes"] for r in rs])),
@@ -1072,13 +1088,13 @@ def report_tables(rep, args, only, results):
         rep()
         rep(B_DEF)
         rep()
-        for name, rate in LINKS:
+        for name, rate in ((link.name, link.rate) for link in LINKS):
             for think in THINKS:
                 rows = []
                 rs0 = results.get(("B", rate, think, "h2push"), [])
                 ref_r = med([r["res_ms"] for r in rs0])
                 ref_l = med([r["load_ms"] for r in rs0])
-                for k, label, _ in FRONTENDS:
+                for k, label in ((fe.key, fe.label) for fe in FRONTENDS):
                     rs = results.get(("B", rate, think, k), [])
                     a = stats_row(label, [r["res_ms"] for r in rs], ref_r)
                     b = stats_row(label, [r["load_ms"] for r in rs], ref_l)
@@ -1104,7 +1120,7 @@ def report_tables(rep, args, only, results):
                                         m["h2push"] <= 1.05 * m["eh"]))
                         for k in link_driven:
                             targets.append(("B %s: mod_h2push <= 0.8 x %s"
-                                            % (what, FE[k][0]),
+                                            % (what, FE[k].label),
                                             "%.3f" % (m["h2push"] / m[k]),
                                             m["h2push"] <= 0.8 * m[k]))
 
