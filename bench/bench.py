@@ -2,14 +2,24 @@
 """mod_h2push benchmarks (`make -f Makefile.apxs bench`; results and method
 in bench/RESULTS.md).
 
-    bench/bench.py [--reps N] [--reps-diary N] [--reps-c N] [--c-secs S]
-                   [--only A,B,C,D] [--wait-quiet]
+    bench/bench.py [--reps N] [--reps-b-target N] [--reps-diary N]
+                   [--reps-c N] [--c-secs S] [--only A,B,C,D] [--wait-quiet]
 
 A: push client (nghttp) and B: headless Chromium through bench/relay.c
 (RTT 50 ms, uncapped and 20 Mbit/s), think time 0 and 200 ms of the shared
 slow backend bench/backend.py, 7 front-ends interleaved; C: h2load
 throughput straight to Apache; D: the decision's instructions per response
 under callgrind (bench/decide_cost.c).
+
+The file, top to bottom: constants (front-ends, links, assets); set-up
+(docroot, certificate, binaries); the servers' configurations; the relay;
+the clients (nghttp, Chromium, h2load, callgrind); the machine's load;
+statistics, tables and targets; the scenarios; the run. Each scenario is a
+class (PushClient and PushDiary for A, Browser, Throughput, DecisionCost):
+run() (or run_link(), once per emulated link behind the relay) collects its
+samples under a named cell, tables() prints its section of tables.md and
+returns its targets. A new scenario is a Scenario subclass with a letter
+for --only, added to SCENARIOS.
 
 Everything generated goes to bench/out/ (configs, logs, binaries, the
 tables in bench/out/tables.md and the raw samples in bench/out/raw.json).
@@ -114,12 +124,10 @@ def port_free(port):
 # ---------------------------------------------------------------------------
 # setup: certificate, docroot, binaries
 
-def write(path, text, mode=None):
+def write(path, text):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w") as f:
         f.write(text)
-    if mode:
-        os.chmod(path, mode)
 
 
 def filler(kb, kind):
@@ -487,7 +495,7 @@ def netcheck(rate):
 
 
 # ---------------------------------------------------------------------------
-# A: nghttp, a push client
+# clients. nghttp: a push client (A)
 
 FRAME = re.compile(r"^\[\s*([0-9.]+)\] (recv|send) (\S+) frame <length=(\d+), "
                    r"flags=0x[0-9a-f]+, stream_id=(\d+)>")
@@ -546,7 +554,7 @@ def nghttp(port, paths):
 
 
 # ---------------------------------------------------------------------------
-# B: headless Chromium
+# headless Chromium (B)
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu",
                   "--disable-quic", "--no-first-run",
@@ -578,7 +586,7 @@ def chromium(port, path, pin):
 
 
 # ---------------------------------------------------------------------------
-# C: h2load
+# h2load (C)
 
 def instance_cpu(conf_dir):
     """CPU seconds (user + system) used so far by the processes of the
@@ -617,7 +625,7 @@ def h2load(port, path, secs, conf_dir):
 
 
 # ---------------------------------------------------------------------------
-# D: callgrind
+# callgrind (D)
 
 def callgrind_total(args):
     f = os.path.join(OUT, "cg.%s" % "_".join(args))
@@ -738,10 +746,10 @@ def med(xs):
     return statistics.median(xs) if xs else float("nan")
 
 
-def fmt(x, unit=""):
+def fmt(x):
     if x != x:
         return "n/a"
-    return ("%.0f" % x if abs(x) >= 100 else "%.1f" % x) + unit
+    return "%.0f" % x if abs(x) >= 100 else "%.1f" % x
 
 
 def ratio(x, ref):
@@ -836,11 +844,12 @@ class Target:
 
 
 def at_most(text, x, ref, factor):
-    """The target x <= factor * ref; its value x / ref."""
+    """The target x <= factor * ref, shown as x / ref."""
     return Target(text, "%.3f" % (x / ref), x <= factor * ref)
 
 
 def at_least(text, x, ref, factor):
+    """The target x / ref >= factor."""
     return Target(text, "%.3f" % (x / ref), x / ref >= factor)
 
 
