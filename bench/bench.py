@@ -2,14 +2,24 @@
 """mod_h2push benchmarks (`make -f Makefile.apxs bench`; results and method
 in bench/RESULTS.md).
 
-    bench/bench.py [--reps N] [--reps-diary N] [--reps-c N] [--c-secs S]
-                   [--only A,B,C,D] [--wait-quiet]
+    bench/bench.py [--reps N] [--reps-b-target N] [--reps-diary N]
+                   [--reps-c N] [--c-secs S] [--only A,B,C,D] [--wait-quiet]
 
 A: push client (nghttp) and B: headless Chromium through bench/relay.c
 (RTT 50 ms, uncapped and 20 Mbit/s), think time 0 and 200 ms of the shared
 slow backend bench/backend.py, 7 front-ends interleaved; C: h2load
 throughput straight to Apache; D: the decision's instructions per response
 under callgrind (bench/decide_cost.c).
+
+The file, top to bottom: constants (front-ends, links, assets); set-up
+(docroot, certificate, binaries); the servers' configurations; the relay;
+the clients (nghttp, Chromium, h2load, callgrind); the machine's load;
+statistics, tables and targets; the scenarios; the run. Each scenario is a
+class (PushClient and PushDiary for A, Browser, Throughput, DecisionCost):
+run() (or run_link(), once per emulated link behind the relay) collects its
+samples under a named cell, tables() prints its section of tables.md and
+returns its targets. A new scenario is a Scenario subclass with a letter
+for --only, added to SCENARIOS.
 
 Everything generated goes to bench/out/ (configs, logs, binaries, the
 tables in bench/out/tables.md and the raw samples in bench/out/raw.json).
@@ -29,6 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import asdict, dataclass
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(HERE)
@@ -38,22 +49,37 @@ MODS = "/usr/lib/apache2/modules"
 MODULE = os.path.join(TOP, ".libs", "mod_h2push.so")
 
 RTT_MS = 50.0
-LINKS = [("uncapped", 0.0), ("20 Mbit/s", 20.0)]
+
+
+@dataclass(frozen=True)
+class Link:
+    """An emulated link: its name in the tables and its cap (0: none)."""
+    name: str
+    rate: float                 # Mbit/s
+
+
+@dataclass(frozen=True)
+class FrontEnd:
+    key: str
+    label: str                  # its row in every table
+    port: int                   # the server's; its relay listens on port + 100
+
+
+LINKS = [Link("uncapped", 0.0), Link("20 Mbit/s", 20.0)]
 THINKS = [0, 200]
 
 BACKEND_PORT = 28100
-# key, label, server port (relay port = port + 100)
 FRONTENDS = [
-    ("h2push", "Apache + mod_h2push (learned hints)", 28101),
-    ("eh", "Apache + hand-written H2EarlyHint", 28104),
-    ("static", "Apache + H2PushResource (mod_http2)", 28103),
-    ("link", "Apache + mod_http2 Link push", 28102),
-    ("nginx", "nginx 1.22 http2_push_preload", 28105),
-    ("h2o", "h2o 2.2.5 http2-push-preload", 28106),
-    ("nopush", "Apache, no push (H2Push off)", 28107),
+    FrontEnd("h2push", "Apache + mod_h2push (learned hints)", 28101),
+    FrontEnd("eh", "Apache + hand-written H2EarlyHint", 28104),
+    FrontEnd("static", "Apache + H2PushResource (mod_http2)", 28103),
+    FrontEnd("link", "Apache + mod_http2 Link push", 28102),
+    FrontEnd("nginx", "nginx 1.22 http2_push_preload", 28105),
+    FrontEnd("h2o", "h2o 2.2.5 http2-push-preload", 28106),
+    FrontEnd("nopush", "Apache, no push (H2Push off)", 28107),
 ]
 H2PUSH_DEFAULTS_PORT = 28108   # mod_h2push loaded, its defaults (for C)
-FE = {k: (label, port) for k, label, port in FRONTENDS}
+FE = {fe.key: fe for fe in FRONTENDS}
 
 # the 8 subresources: name, KB
 ASSETS = [("1.css", 10), ("2.css", 20), ("3.css", 30), ("4.css", 40),
@@ -98,12 +124,10 @@ def port_free(port):
 # ---------------------------------------------------------------------------
 # setup: certificate, docroot, binaries
 
-def write(path, text, mode=None):
+def write(path, text):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w") as f:
         f.write(text)
-    if mode:
-        os.chmod(path, mode)
 
 
 def filler(kb, kind):
@@ -308,7 +332,7 @@ def server_configs(cert, key):
                    "    H2PushLearn on\n")
     root = apache_conf(
         "apache-h2push", cert, key,
-        [(FE["h2push"][1], h2push_body), (H2PUSH_DEFAULTS_PORT, "")],
+        [(FE["h2push"].port, h2push_body), (H2PUSH_DEFAULTS_PORT, "")],
         extra_load="LoadModule h2push_module %s" % MODULE)
     cmds.append(("apache-h2push", ["apache2", "-d", root, "-f",
                                    os.path.join(root, "httpd.conf"),
@@ -322,8 +346,8 @@ def server_configs(cert, key):
         % (n, as_of(n)) for n in css_js()) + "    </Location>\n"
     root = apache_conf(
         "apache-native", cert, key,
-        [(FE["link"][1], ""), (FE["static"][1], static), (FE["eh"][1], eh),
-         (FE["nopush"][1], "    H2Push off\n")])
+        [(FE["link"].port, ""), (FE["static"].port, static), (FE["eh"].port, eh),
+         (FE["nopush"].port, "    H2Push off\n")])
     cmds.append(("apache-native", ["apache2", "-d", root, "-f",
                                    os.path.join(root, "httpd.conf"),
                                    "-DFOREGROUND"]))
@@ -369,7 +393,7 @@ http {{
         }}
     }}
 }}
-""".format(root=nroot, backend=BACKEND_PORT, port=FE["nginx"][1], cert=cert,
+""".format(root=nroot, backend=BACKEND_PORT, port=FE["nginx"].port, cert=cert,
            key=key, docroot=DOCROOT,
            user="user nobody nogroup;" if os.getuid() == 0 else ""))
     cmds.append(("nginx", ["nginx", "-p", nroot, "-c",
@@ -396,7 +420,7 @@ hosts:
         proxy.reverse.url: http://127.0.0.1:{backend}/p
       /:
         file.dir: {docroot}
-""".format(root=hroot, port=FE["h2o"][1], cert=cert, key=key,
+""".format(root=hroot, port=FE["h2o"].port, cert=cert, key=key,
            backend=BACKEND_PORT, docroot=DOCROOT,
            user="user: nobody" if os.getuid() == 0 else ""))
     cmds.append(("h2o", ["h2o", "-c", os.path.join(hroot, "h2o.conf")]))
@@ -405,7 +429,7 @@ hosts:
 
 def all_ports():
     return [BACKEND_PORT, H2PUSH_DEFAULTS_PORT] + \
-        [p for _, _, p in FRONTENDS] + [p + 100 for _, _, p in FRONTENDS]
+        [fe.port for fe in FRONTENDS] + [fe.port + 100 for fe in FRONTENDS]
 
 
 def start(name, cmd, port=None, stdin=None):
@@ -444,7 +468,7 @@ class Relay:
         self.rate = rate_mbit
         cmd = [os.path.join(OUT, "relay"), "-w", "-d", "%g" % (RTT_MS / 2),
                "-r", "%g" % rate_mbit] + \
-              ["%d:%d" % (p + 100, p) for _, _, p in FRONTENDS]
+              ["%d:%d" % (fe.port + 100, fe.port) for fe in FRONTENDS]
         self.p = start("relay-%g" % rate_mbit, cmd, stdin=subprocess.PIPE)
         line = self.p.stdout.readline().strip()
         if line != b"READY":
@@ -454,6 +478,12 @@ class Relay:
         self.p.stdin.close()
         self.p.wait(10)
         procs[:] = [x for x in procs if x[1] is not self.p]
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
 
 
 def netcheck(rate):
@@ -465,7 +495,7 @@ def netcheck(rate):
 
 
 # ---------------------------------------------------------------------------
-# A: nghttp, a push client
+# clients. nghttp: a push client (A)
 
 FRAME = re.compile(r"^\[\s*([0-9.]+)\] (recv|send) (\S+) frame <length=(\d+), "
                    r"flags=0x[0-9a-f]+, stream_id=(\d+)>")
@@ -524,7 +554,7 @@ def nghttp(port, paths):
 
 
 # ---------------------------------------------------------------------------
-# B: headless Chromium
+# headless Chromium (B)
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu",
                   "--disable-quic", "--no-first-run",
@@ -556,7 +586,7 @@ def chromium(port, path, pin):
 
 
 # ---------------------------------------------------------------------------
-# C: h2load
+# h2load (C)
 
 def instance_cpu(conf_dir):
     """CPU seconds (user + system) used so far by the processes of the
@@ -595,7 +625,7 @@ def h2load(port, path, secs, conf_dir):
 
 
 # ---------------------------------------------------------------------------
-# D: callgrind
+# callgrind (D)
 
 def callgrind_total(args):
     f = os.path.join(OUT, "cg.%s" % "_".join(args))
@@ -610,7 +640,8 @@ def callgrind_total(args):
 
 
 def callgrind_functions(f, n):
-    """Inclusive instructions per response of the main functions."""
+    """Inclusive instructions per response of the main functions, in
+    the order of `want`."""
     r = subprocess.run(["callgrind_annotate", "--inclusive=yes", f],
                        capture_output=True, text=True)
     want = ["one_response", "h2p_lines_collect", "h2p_link_parse",
@@ -623,51 +654,11 @@ def callgrind_functions(f, n):
         m = re.match(r"\s*([0-9,]+) \([ 0-9.]+%\)\s+\S+:(\w+) ", line)
         if m and m.group(2) in want and m.group(2) not in got:
             got[m.group(2)] = int(m.group(1).replace(",", "")) / n
-    return [(k, got[k]) for k in want if k in got]
+    return {k: got[k] for k in want if k in got}
 
 
 # ---------------------------------------------------------------------------
-# statistics and tables
-
-def med(xs):
-    return statistics.median(xs) if xs else float("nan")
-
-
-def fmt(x, unit=""):
-    if x != x:
-        return "n/a"
-    return ("%.0f" % x if abs(x) >= 100 else "%.1f" % x) + unit
-
-
-def physical_limit(rate_mbit, think):
-    page = os.path.getsize(os.path.join(OUT, "page.html"))
-    total = page + sum(os.path.getsize(os.path.join(DOCROOT, "s", n))
-                       for n, _ in ASSETS)
-    if rate_mbit <= 0:
-        return 2 * RTT_MS + think
-    bps = rate_mbit * 1e6 / 8
-    return 2 * RTT_MS + max(think + page / bps * 1000, total / bps * 1000)
-
-
-class Report:
-    def __init__(self, path):
-        self.path = path
-        self.lines = []
-
-    def __call__(self, text=""):
-        print(text, flush=True)
-        self.lines.append(text)
-        with open(self.path, "w") as f:
-            f.write("\n".join(self.lines) + "\n")
-
-    def table(self, head, rows):
-        self("| " + " | ".join(head) + " |")
-        self("|" + "|".join("---" if i == 0 else "---:"
-                            for i in range(len(head))) + "|")
-        for r in rows:
-            self("| " + " | ".join(r) + " |")
-        self()
-
+# the machine: load, other workers, phases, versions
 
 def loadavg():
     with open("/proc/loadavg") as f:
@@ -709,17 +700,25 @@ def wait_quiet(max_s=25 * 60, step=30):
         time.sleep(step)
 
 
+@dataclass
+class Phase:
+    """A finished phase of the run, for the report's last lines."""
+    text: str
+    secs: float                 # since the measurements began
+    load1: str
+    others: list                # names of other workers' busy processes
+
+
 PHASES = []
 
 
 def phase(text, t_start):
     """Log a finished phase with the load and the other workers' busy
     processes at that moment (kept for the report)."""
-    busy = others_busy()
-    names = sorted({b.split()[1].rsplit("/", 1)[-1] for b in busy})
-    PHASES.append((text, time.time() - t_start, loadavg().split()[0], names))
-    log("%s done (%.0f s, load %s%s)" % (text, time.time() - t_start,
-                                        loadavg().split()[0],
+    names = sorted({b.split()[1].rsplit("/", 1)[-1] for b in others_busy()})
+    p = Phase(text, time.time() - t_start, loadavg().split()[0], names)
+    PHASES.append(p)
+    log("%s done (%.0f s, load %s%s)" % (p.text, p.secs, p.load1,
                                         ", others: " + " ".join(names) if names else ""))
 
 
@@ -740,18 +739,491 @@ def tls_version(port):
     return (m.group(1) if m else "?") + "/" + (a.group(1) if a else "?")
 
 
-def stats_row(label, xs, ref, extra=()):
-    return [label, fmt(med(xs)), fmt(min(xs)) if xs else "n/a",
-            fmt(max(xs)) if xs else "n/a",
-            "%.2f" % (med(xs) / ref) if xs and ref == ref and ref else "n/a"] \
-        + list(extra)
+# ---------------------------------------------------------------------------
+# statistics, tables and targets
+
+def med(xs):
+    return statistics.median(xs) if xs else float("nan")
+
+
+def fmt(x):
+    if x != x:
+        return "n/a"
+    return "%.0f" % x if abs(x) >= 100 else "%.1f" % x
+
+
+def ratio(x, ref):
+    return "%.2f" % (x / ref) if x == x and ref == ref and ref else "n/a"
+
+
+def physical_limit(rate_mbit, think):
+    page = os.path.getsize(os.path.join(OUT, "page.html"))
+    total = page + sum(os.path.getsize(os.path.join(DOCROOT, "s", n))
+                       for n, _ in ASSETS)
+    if rate_mbit <= 0:
+        return 2 * RTT_MS + think
+    bps = rate_mbit * 1e6 / 8
+    return 2 * RTT_MS + max(think + page / bps * 1000, total / bps * 1000)
+
+
+class Report:
+    """bench/out/tables.md, rewritten at every line, and stdout."""
+
+    def __init__(self, path):
+        self.path = path
+        self.lines = []
+
+    def __call__(self, text=""):
+        print(text, flush=True)
+        self.lines.append(text)
+        with open(self.path, "w") as f:
+            f.write("\n".join(self.lines) + "\n")
+
+    def table(self, head, rows):
+        """The one table printer: a markdown table, the first column left-
+        aligned, the others right-aligned, then an empty line."""
+        self("| " + " | ".join(head) + " |")
+        self("|" + "|".join("---" if i == 0 else "---:"
+                            for i in range(len(head))) + "|")
+        for r in rows:
+            self("| " + " | ".join(r) + " |")
+        self()
+
+
+@dataclass
+class Stat:
+    """A measure compared between the rows of a table: the head of its
+    first column and the sample field it reads. Its columns: median, min,
+    max and the ratio to the first row's median ("x mod_h2push"); brief:
+    median and ratio only."""
+    head: str
+    field: str
+    brief: bool = False
+
+    def heads(self):
+        return [self.head] + ([] if self.brief else ["min", "max"]) + ["x mod_h2push"]
+
+    def cells(self, xs, ref):
+        spread = [] if self.brief else [fmt(min(xs)) if xs else "n/a",
+                                        fmt(max(xs)) if xs else "n/a"]
+        return [fmt(med(xs))] + spread + [ratio(med(xs), ref)]
+
+    def limit_cells(self, limit, ref):
+        return [fmt(limit)] + ([] if self.brief else ["", ""]) + [ratio(limit, ref)]
+
+
+def compare_table(rep, title, first, rows, stats, extras=(), limit=None):
+    """A comparison table under a heading: rows are (label, samples), the
+    first row is the reference (mod_h2push); per Stat its columns, then the
+    median of each extra (head, field); limit adds a "physical limit" row."""
+    def values(samples, field):
+        return [s[field] for s in samples]
+    refs = [med(values(rows[0][1], s.field)) for s in stats]
+    out = []
+    for label, samples in rows:
+        row = [label]
+        for s, ref in zip(stats, refs):
+            row += s.cells(values(samples, s.field), ref)
+        out.append(row + [fmt(med(values(samples, f))) for _, f in extras])
+    if limit is not None:
+        row = ["physical limit"]
+        for s, ref in zip(stats, refs):
+            row += s.limit_cells(limit, ref)
+        out.append(row + [""] * len(extras))
+    rep(title)
+    rep()
+    rep.table([first] + [h for s in stats for h in s.heads()]
+              + [h for h, _ in extras], out)
+
+
+@dataclass
+class Target:
+    text: str
+    value: str
+    ok: bool
+
+
+def at_most(text, x, ref, factor):
+    """The target x <= factor * ref, shown as x / ref."""
+    return Target(text, "%.3f" % (x / ref), x <= factor * ref)
+
+
+def at_least(text, x, ref, factor):
+    """The target x / ref >= factor."""
+    return Target(text, "%.3f" % (x / ref), x / ref >= factor)
 
 
 def verdict(ok):
     return "**met**" if ok else "**MISSED**"
 
 
-def main():
+# ---------------------------------------------------------------------------
+# the scenarios: each runs its measurements and prints its tables
+
+@dataclass(frozen=True)
+class Cell:
+    """Where a sample of A or B was taken."""
+    rate: float                 # the link's cap, Mbit/s
+    think: int                  # the backend's think time, ms
+    fe: str                     # FrontEnd.key
+
+
+@dataclass
+class Run:
+    """What every scenario may need while it runs."""
+    args: argparse.Namespace
+    pin: str                    # the certificate's SPKI pin (Chromium)
+    t_start: float              # when the measurements began
+
+
+class Scenario:
+    """One benchmark: run() or, behind the relay, run_link() once per
+    emulated link; tables() prints its section and returns its targets.
+    Samples are dicts with named fields, grouped by a named cell."""
+    letter = ""                 # what --only selects it by
+    per_link = False            # True: run_link() for every LINKS entry
+
+    def __init__(self):
+        self.samples = {}
+
+    def add(self, cell, sample):
+        self.samples.setdefault(cell, []).append(sample)
+
+    def get(self, cell):
+        return self.samples.get(cell, [])
+
+    def run(self, run):
+        pass
+
+    def run_link(self, run, link):
+        pass
+
+    def tables(self, rep, run):
+        return []
+
+    def raw(self):
+        return [{"cell": asdict(c), "samples": s} for c, s in self.samples.items()]
+
+
+TARGET_RATE, TARGET_THINK = 20.0, 200       # the cell A's and B's targets are about
+LINK_DRIVEN = ["link", "nginx", "h2o", "nopush"]
+
+
+class ThroughRelay(Scenario):
+    """A scenario of the front-ends behind the relay, one table per link
+    and think time."""
+    per_link = True
+
+    def cells(self):
+        return [(link, think) for link in LINKS for think in THINKS]
+
+    def rows(self, link, think):
+        return [(fe.label, self.get(Cell(link.rate, think, fe.key)))
+                for fe in FRONTENDS]
+
+    def medians(self, field, link, think):
+        return {fe.key: med([s[field] for s in self.get(Cell(link.rate, think, fe.key))])
+                for fe in FRONTENDS}
+
+    @staticmethod
+    def peer_targets(prefix, m):
+        """mod_h2push against the hand-written 103 and the Link-driven peers."""
+        return [at_most("%s: mod_h2push <= 1.05 x hand-written H2EarlyHint" % prefix,
+                        m["h2push"], m["eh"], 1.05)] + \
+            [at_most("%s: mod_h2push <= 0.8 x %s" % (prefix, FE[k].label),
+                     m["h2push"], m[k], 0.8) for k in LINK_DRIVEN]
+
+
+class PushClient(ThroughRelay):
+    letter = "A"
+    about = """Scenario A measures, per run, one fresh nghttp process: `nghttp -nasv -w 24 -W 24
+--timeout=20 https://127.0.0.1:<relay port>/p/<think>` (accepts pushes, fetches the
+linked CSS/JS that were not pushed (-a), 16 MB stream and connection windows). The
+time is taken from nghttp's own frame log (-v, ms resolution): from "Connected" (the
+TCP connection is up; nghttp sends its TLS ClientHello next, so the TLS 1.3 handshake
+is included; the relay does not delay the SYN, so this is also the moment connect()
+was called) to the frame carrying END_STREAM of the last of the 9 responses (page +
+4 CSS + 4 JS, each checked to be a 200). "pushes" is the median number of
+PUSH_PROMISE frames received. Physical limit = TLS handshake (1 RTT) + request
+(1 RTT) + max(think time + the HTML's own transfer time, all 9 bodies' transfer time)
+at the link rate, i.e. 2 x RTT + think + HTML / rate whenever the 8 subresources fit
+into the think time (always with 200 ms think). Warm-up: before the measured
+rounds of each link, every front-end got one request per page through the relay
+(nghttp); for mod_h2push that request is what teaches it the page's links (it has
+no per-URL configuration: learned hints only)."""
+
+    def run_link(self, run, link):
+        for think in THINKS:
+            for _ in range(run.args.reps):
+                for fe in FRONTENDS:
+                    r = nghttp(fe.port + 100, ["/p/%d" % think])
+                    if r["complete"] < 9:
+                        raise RuntimeError("%s: incomplete %r" % (fe.label, r))
+                    self.add(Cell(link.rate, think, fe.key), r)
+            phase("A %s think %d" % (link.name, think), run.t_start)
+
+    def tables(self, rep, run):
+        rep("## A. Push client (nghttp): page + 8 subresources, ms")
+        rep()
+        rep(self.about)
+        rep()
+        targets = []
+        for link, think in self.cells():
+            lim = physical_limit(link.rate, think)
+            compare_table(rep, "### A: RTT %.0f ms, %s, think time %d ms"
+                          % (RTT_MS, link.name, think), "front-end",
+                          self.rows(link, think), [Stat("median", "ms")],
+                          [("pushes", "pushes")], limit=lim)
+            if (link.rate, think) == (TARGET_RATE, TARGET_THINK):
+                m = self.medians("ms", link, think)
+                targets += self.peer_targets("A", m)
+                targets.append(at_most("A: mod_h2push <= 1.1 x physical limit",
+                                       m["h2push"], lim, 1.1))
+        return targets
+
+
+class PushDiary(ThroughRelay):
+    letter = "A"
+    about = """A, second visit (diary): two views of the page on one connection, `nghttp ...
+/p/<think>?v=1 /p/<think>?v=2` (nghttp sends both requests at once and drops an
+identical second URL, hence the query; the backend ignores it and mod_h2push learns
+per path, H2PushLearnQuery off). Time from "Connected" to the last END_STREAM of the
+10 responses; "pushes" counts PUSH_PROMISE frames: 8 means nothing was pushed twice,
+16 means every resource was pushed twice; "KB" is the DATA received."""
+
+    def run_link(self, run, link):
+        for think in THINKS:
+            for _ in range(run.args.reps_diary):
+                for fe in FRONTENDS:
+                    r = nghttp(fe.port + 100, ["/p/%d?v=1" % think,
+                                               "/p/%d?v=2" % think])
+                    if r["complete"] < 10:
+                        raise RuntimeError("%s: incomplete %r" % (fe.label, r))
+                    self.add(Cell(link.rate, think, fe.key), r)
+        phase("A diary %s" % link.name, run.t_start)
+
+    def tables(self, rep, run):
+        rep("### A, second visit on the same connection (diary)")
+        rep()
+        rep(self.about)
+        rep()
+        for link, think in self.cells():
+            compare_table(rep, "#### A diary: RTT %.0f ms, %s, think time %d ms"
+                          % (RTT_MS, link.name, think), "front-end",
+                          self.rows(link, think), [Stat("median", "ms")],
+                          [("pushes", "pushes"), ("KB", "kb")])
+        return []
+
+
+class Browser(ThroughRelay):
+    letter = "B"
+    about = """Scenario B: headless Debian Chromium, a fresh --user-data-dir each run
+(cold cache), the certificate pinned by its SPKI
+(--ignore-certificate-errors-spki-list), --disable-quic, through the relay, `--dump-dom`
+of /p/<think>. The page's load handler records, relative to navigation start
+(performance.timeOrigin): "last subresource" = max responseEnd of the 8 CSS/JS
+resource entries and "load" = the navigation entry's loadEventEnd. "EH" is the
+median number of the 8 with initiatorType "early-hints" (preloaded from a 103).
+Chromium never accepts pushes (SETTINGS_ENABLE_PUSH=0): only 103 Early Hints can
+start the subresources before the page; every front-end still sends the backend's
+Link headers in the final response. The physical limit row is the same as A's."""
+
+    def run_link(self, run, link):
+        for think in THINKS:
+            reps = run.args.reps
+            if (link.rate, think) == (TARGET_RATE, TARGET_THINK):
+                reps = max(reps, run.args.reps_b_target)
+            for _ in range(reps):
+                for fe in FRONTENDS:
+                    self.add(Cell(link.rate, think, fe.key),
+                             chromium(fe.port + 100, "/p/%d" % think, run.pin))
+            phase("B %s think %d" % (link.name, think), run.t_start)
+
+    def tables(self, rep, run):
+        rep("## B. Browser (headless Chromium), ms from navigation start")
+        rep()
+        rep(self.about)
+        rep()
+        targets = []
+        for link, think in self.cells():
+            compare_table(rep, "### B: RTT %.0f ms, %s, think time %d ms"
+                          % (RTT_MS, link.name, think), "front-end",
+                          self.rows(link, think),
+                          [Stat("last subresource: median", "res_ms"),
+                           Stat("load: median", "load_ms")],
+                          [("EH", "eh")], limit=physical_limit(link.rate, think))
+            if (link.rate, think) == (TARGET_RATE, TARGET_THINK):
+                for what, field in (("last subresource", "res_ms"),
+                                    ("loadEventEnd", "load_ms")):
+                    targets += self.peer_targets("B %s" % what,
+                                                 self.medians(field, link, think))
+        return targets
+
+
+@dataclass(frozen=True)
+class Config:
+    """An Apache configuration scenario C measures."""
+    key: str
+    label: str
+    port: int
+    root: str                   # its ServerRoot under bench/out/ (for its CPU time)
+
+
+@dataclass(frozen=True)
+class PageCell:
+    page: str
+    config: str                 # Config.key
+
+
+class Throughput(Scenario):
+    letter = "C"
+    pages = ["/c/links.html", "/c/plain.html"]
+    configs = [
+        Config("h2push", "Apache + mod_h2push (front-end 1: learn + 103s)",
+               FE["h2push"].port, "apache-h2push"),
+        Config("h2push-defaults", "Apache + mod_h2push (its defaults: push only)",
+               H2PUSH_DEFAULTS_PORT, "apache-h2push"),
+        Config("native", "Apache + mod_http2 native (mod_h2push not loaded)",
+               FE["link"].port, "apache-native"),
+        Config("off", "Apache, mod_h2push not loaded, H2Push off",
+               FE["nopush"].port, "apache-native")]
+
+    def run(self, run):
+        for cfg in self.configs:                # learn, warm caches
+            for page in self.pages:
+                nghttp(cfg.port, [page])
+        for i in range(run.args.reps_c):
+            for page in self.pages:
+                for cfg in self.configs:
+                    rps, cpu_us = h2load(cfg.port, page, run.args.c_secs,
+                                         os.path.join(OUT, cfg.root))
+                    self.add(PageCell(page, cfg.key), {"rps": rps, "cpu_us": cpu_us})
+            phase("C round %d" % (i + 1), run.t_start)
+
+    def tables(self, rep, run):
+        rep("## C. Throughput (h2load), requests/s")
+        rep()
+        rep("`h2load -D %d -c 8 -m 10 -t 1 https://127.0.0.1:<port>"
+            "<page>` straight to Apache (no relay), %d rounds, configurations "
+            "interleaved; h2load and Apache share the 2 CPUs. Besides h2load's "
+            "requests/s, \"CPU/req\" is the CPU time (user + system, "
+            "/proc/<pid>/stat) the Apache instance's processes used during the "
+            "run divided by the requests h2load completed (10 ms clock ticks; "
+            "less sensitive than requests/s to other load on the machine). h2load never accepts pushes (ENABLE_PUSH=0), so this is "
+            "the cost of looking at the links, not of pushing. Pages: "
+            "/c/links.html (4 KB static HTML, mod_headers adds 4 preload Link "
+            "lines) and /c/plain.html (the same page without Links). Both "
+            "Apache instances have the same MPM and TLS settings. The mod_h2push "
+            "row of front-end 1 has H2PushLearn on and H2PushEarlyHints on: "
+            "h2load sends no Sec-Fetch-Mode, so mod_h2push treats every request "
+            "as a navigation and sends it a 103 with the learned links (h2load "
+            "counts those responses as \"3xx\")."
+            % (run.args.c_secs, run.args.reps_c))
+        rep()
+        for page in self.pages:
+            compare_table(rep, "### C: %s" % page, "configuration",
+                          [(cfg.label, self.get(PageCell(page, cfg.key)))
+                           for cfg in self.configs],
+                          [Stat("req/s median", "rps"),
+                           Stat("CPU/req (us) median", "cpu_us", brief=True)])
+
+        def rps(page, key):
+            return med([s["rps"] for s in self.get(PageCell(page, key))])
+        targets = []
+        for key, what in (("h2push", "front-end 1 config"),
+                          ("h2push-defaults", "defaults")):
+            targets.append(at_least(
+                "C Link page: mod_h2push (%s) >= 0.98 x mod_http2 native" % what,
+                rps("/c/links.html", key), rps("/c/links.html", "native"), 0.98))
+            targets.append(at_least(
+                "C plain page: mod_h2push (%s) >= 0.97 x not loaded" % what,
+                rps("/c/plain.html", key), rps("/c/plain.html", "native"), 0.97))
+        return targets
+
+
+@dataclass
+class Cost:
+    """Instructions per response of one decide_cost mode."""
+    per_response: float
+    functions: dict             # function -> inclusive instructions per response
+
+
+class DecisionCost(Scenario):
+    letter = "D"
+    n = 2000                    # responses per callgrind run
+
+    def per_response(self, mode):
+        base, _ = callgrind_total(["0", mode])
+        tot, f = callgrind_total([str(self.n), mode])
+        return (tot - base) / float(self.n), f
+
+    def run(self, run):
+        self.harness, _ = self.per_response("harness")
+        self.modes = {}
+        for mode in ("first", "repeat"):
+            per, f = self.per_response(mode)
+            self.modes[mode] = Cost(per, callgrind_functions(f, self.n))
+        b = subprocess.run([os.path.join(OUT, "decide_cost"), "bytes"],
+                           capture_output=True, text=True, check=True).stdout.split()
+        self.diary_bytes, self.bytes_per_entry = int(b[0]), float(b[1])
+        phase("D", run.t_start)
+
+    def tables(self, rep, run):
+        rep("## D. Decision cost (callgrind)")
+        rep()
+        rep("`bench/decide_cost` (bench/decide_cost.c, -O2 like the apxs build) runs "
+            "what mod_h2push.c's output filter does with a response carrying 10 "
+            "preload Link lines for a push client, on the same src/ code: "
+            "h2p_lines_collect() (every Link line of headers_out and "
+            "err_headers_out parsed by h2p_link_parse, candidates appended), "
+            "h2p_policy_decide() with mod_h2push.c's diary lock (a mutex; "
+            "H2PushMax 10), decide()'s counters and H2PUSH_* variables, and "
+            "h2p_lines_emit() (each link-value through h2p_link_emit, the lines "
+            "rewritten). No verify callback: H2PushVerify's lookup is an httpd "
+            "subrequest and is not part of this harness (it is part of C). "
+            "Instructions per response = (Ir of 2000 responses - Ir of 0 "
+            "responses) / 2000, `valgrind --tool=callgrind`; the harness's own "
+            "loop (a copy of the header table, tables made, the pool cleared: "
+            "httpd's work, not the module's) is counted in, and shown apart. "
+            "\"first\": each response on a new connection (a new diary, 10 "
+            "promised); \"repeat\": all on one connection (10 found in the "
+            "diary, emitted with nopush).")
+        rep()
+        rows, targets = [], []
+        for mode, cost in self.modes.items():
+            rows.append(["instructions per response, %s" % mode,
+                         "%.0f" % cost.per_response, "<= 5000",
+                         "met" if cost.per_response <= 5000 else "MISSED"])
+            rows.append(["... of which the harness loop (table copy, pool clear)",
+                         "%.0f" % self.harness, "", ""])
+            targets.append(Target("D instructions per response (%s)" % mode,
+                                  "%.0f" % cost.per_response,
+                                  cost.per_response <= 5000))
+        rows.append(["diary bytes per entry: h2p_diary_bytes(256)/256",
+                     "%.2f (%d B)" % (self.bytes_per_entry, self.diary_bytes), "<= 16",
+                     "met" if self.bytes_per_entry <= 16 else "MISSED"])
+        targets.append(Target("D diary bytes per entry", "%.2f" % self.bytes_per_entry,
+                              self.bytes_per_entry <= 16))
+        rep.table(["measure", "value", "target", ""], rows)
+        rep("Inclusive instructions per response, by function (callgrind_annotate):")
+        rep()
+        first, repeat = self.modes["first"].functions, self.modes["repeat"].functions
+        rep.table(["function", "first", "repeat"],
+                  [[n, "%.0f" % first.get(n, 0), "%.0f" % repeat.get(n, 0)]
+                   for n in first])
+        return targets
+
+    def raw(self):
+        return {"harness": self.harness,
+                "modes": {m: asdict(c) for m, c in self.modes.items()},
+                "diary_bytes": self.diary_bytes,
+                "bytes_per_entry": self.bytes_per_entry}
+
+
+# ---------------------------------------------------------------------------
+# the run: set-up, header, checks, footer
+
+def parse_args():
     ap = argparse.ArgumentParser(description="mod_h2push benchmarks")
     ap.add_argument("--reps", type=int, default=7, help="repetitions of A and B")
     ap.add_argument("--reps-b-target", type=int, default=11,
@@ -766,15 +1238,15 @@ def main():
                     help="first wait (30 s polls, 25 min at most) until no "
                          "fuzzer/Chromium/h2load/Apache::Test of others runs "
                          "and the load average is < 0.8")
-    args = ap.parse_args()
-    only = set(args.only.upper().split(","))
-    t_start = time.time()
+    return ap.parse_args()
 
+
+def prepare():
+    """Checks, docroot, certificate, binaries; returns (cert, key, pin)."""
     def on_signal(sig, frame):
         raise SystemExit("signal %d" % sig)
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-
     os.makedirs(OUT, exist_ok=True)
     busy = [p for p in all_ports() if not port_free(p)]
     if busy:
@@ -784,12 +1256,10 @@ def main():
     make_docroot()
     cert, key, pin = make_cert()
     build_tools()
-    quiet = wait_quiet() if args.wait_quiet else None
-    t_wait = time.time() - t_start
-    t_start = time.time()
+    return cert, key, pin
 
-    rep = Report(os.path.join(OUT, "tables.md"))
-    raw = {"args": vars(args)}
+
+def header(rep, args, quiet):
     cpu = "?"
     with open("/proc/cpuinfo") as f:
         for line in f:
@@ -815,145 +1285,16 @@ def main():
            args.reps_c, args.c_secs))
     rep()
 
-    try:
-        start("backend", ["/usr/bin/python3", os.path.join(HERE, "backend.py"),
-                          str(BACKEND_PORT), os.path.join(OUT, "page.html")],
-              BACKEND_PORT)
-        for name, cmd in server_configs(cert, key):
-            start(name, cmd)
-        for _, _, port in FRONTENDS:
-            wait_port(port)
-        wait_port(H2PUSH_DEFAULTS_PORT)
 
-        # sanity: every front-end serves the page and its 8 subresources
-        rep("## Front-ends")
-        rep()
-        rows = []
-        for key_, label, port in FRONTENDS:
-            r = nghttp(port, ["/p/0"])
-            if r["complete"] < 9:
-                raise RuntimeError("%s: %d of 9 responses" % (label, r["complete"]))
-            rows.append([label, "127.0.0.1:%d" % port, tls_version(port),
-                         str(r["pushes"])])
-        rep.table(["front-end", "server", "TLS/ALPN", "pushes (no relay, 1st request)"],
-                  rows)
-        rep(FE_TEXT)
-        rep()
-
-        links = [(n, r) for n, r in LINKS]
-        # ---------------- relay proof
-        rep("## The emulated link (bench/relay.c)")
-        rep()
-        rows = []
-        for name, rate in links:
-            nc = netcheck(rate)
-            raw.setdefault("netcheck", []).append(nc)
-            rtt_ok = abs(nc["rtt_ms"] - RTT_MS) <= 0.1 * RTT_MS
-            if rate > 0:
-                bw_ok = all(abs(nc[k] - rate) <= 0.1 * rate
-                            for k in ("down_mbit", "up_mbit"))
-            else:
-                bw_ok = min(nc["down_mbit"], nc["up_mbit"]) > 500
-            rows.append([name, "%.0f" % RTT_MS, "%.2f" % nc["rtt_ms"],
-                         "%g" % rate if rate else "none (> 500)",
-                         "%.1f / %.1f" % (nc["down_mbit"], nc["up_mbit"]),
-                         "ok" if rtt_ok and bw_ok else "FAILED"])
-        rep.table(["link", "RTT set (ms)", "RTT measured (median of 30 ping-pongs)",
-                   "cap set (Mbit/s)", "measured down / up (Mbit/s)", "within ±10%"],
-                  rows)
-
-        results = {}
-        for name, rate in links:
-            if not only & {"A", "B"}:
-                break
-            relay = Relay(rate)
-            try:
-                # warm-up: one request per front-end and page (this is
-                # what gives mod_h2push its learned entry)
-                for think in THINKS:
-                    for key_, label, port in FRONTENDS:
-                        nghttp(port + 100, ["/p/%d" % think])
-                if "A" in only:
-                    for think in THINKS:
-                        for i in range(args.reps):
-                            for key_, label, port in FRONTENDS:
-                                r = nghttp(port + 100, ["/p/%d" % think])
-                                if r["complete"] < 9:
-                                    raise RuntimeError("%s: incomplete %r" % (label, r))
-                                results.setdefault(("A", rate, think, key_), []).append(r)
-                        phase("A %s think %d" % (name, think), t_start)
-                    for think in THINKS:
-                        for i in range(args.reps_diary):
-                            for key_, label, port in FRONTENDS:
-                                r = nghttp(port + 100, ["/p/%d?v=1" % think,
-                                                        "/p/%d?v=2" % think])
-                                if r["complete"] < 10:
-                                    raise RuntimeError("%s: incomplete %r" % (label, r))
-                                results.setdefault(("Ad", rate, think, key_), []).append(r)
-                    phase("A diary %s" % (name), t_start)
-                if "B" in only:
-                    for think in THINKS:
-                        reps = args.reps
-                        if rate == 20.0 and think == 200:
-                            reps = max(reps, args.reps_b_target)
-                        for i in range(reps):
-                            for key_, label, port in FRONTENDS:
-                                r = chromium(port + 100, "/p/%d" % think, pin)
-                                results.setdefault(("B", rate, think, key_), []).append(r)
-                        phase("B %s think %d" % (name, think), t_start)
-            finally:
-                relay.stop()
-
-        if "C" in only:
-            h2p_dir = os.path.join(OUT, "apache-h2push")
-            nat_dir = os.path.join(OUT, "apache-native")
-            cfgs = [("h2push", "Apache + mod_h2push (as front-end 1: learn, 103s)",
-                     FE["h2push"][1], h2p_dir),
-                    ("h2push-defaults", "Apache + mod_h2push (its defaults: push only)",
-                     H2PUSH_DEFAULTS_PORT, h2p_dir),
-                    ("native", "Apache + mod_http2 native, mod_h2push not loaded",
-                     FE["link"][1], nat_dir),
-                    ("off", "Apache, mod_h2push not loaded, H2Push off",
-                     FE["nopush"][1], nat_dir)]
-            for key_, label, port, _ in cfgs:      # learn, warm caches
-                for page in ("/c/links.html", "/c/plain.html"):
-                    nghttp(port, [page])
-            for i in range(args.reps_c):
-                for page in ("/c/links.html", "/c/plain.html"):
-                    for key_, label, port, conf_dir in cfgs:
-                        rps, cpu = h2load(port, page, args.c_secs, conf_dir)
-                        results.setdefault(("C", page, key_), []).append(rps)
-                        results.setdefault(("Ccpu", page, key_), []).append(cpu)
-                phase("C round %d" % (i + 1), t_start)
-
-        if "D" in only:
-            d = {}
-            base, _ = callgrind_total(["0", "harness"])
-            tot, _ = callgrind_total(["2000", "harness"])
-            d["harness"] = (tot - base) / 2000.0
-            for mode in ("first", "repeat"):
-                base, _ = callgrind_total(["0", mode])
-                tot, f = callgrind_total(["2000", mode])
-                d[mode] = ((tot - base) / 2000.0, callgrind_functions(f, 2000))
-            b = subprocess.run([os.path.join(OUT, "decide_cost"), "bytes"],
-                               capture_output=True, text=True, check=True).stdout.split()
-            d["bytes"] = (int(b[0]), float(b[1]))
-            results["D"] = d
-            phase("D", t_start)
-    finally:
-        stop_all()
-
-    report_tables(rep, args, only, results)
-    rep("- load average at end: %s; wall time %.0f s (after %.0f s of set-up%s)"
-        % (loadavg(), time.time() - t_start, t_wait,
-           " and waiting for a quiet machine" if args.wait_quiet else ""))
-    rep("- load and other workers' processes during the run (after each phase):")
-    for text, t, load1, names in PHASES:
-        rep("  - %s: %.0f s, load %s%s" % (text, t, load1,
-                                          ", running: " + " ".join(names) if names else ""))
-    raw["results"] = {repr(k): v for k, v in results.items()}
-    with open(os.path.join(OUT, "raw.json"), "w") as f:
-        json.dump(raw, f, indent=1)
+def start_servers(cert, key):
+    start("backend", ["/usr/bin/python3", os.path.join(HERE, "backend.py"),
+                      str(BACKEND_PORT), os.path.join(OUT, "page.html")],
+          BACKEND_PORT)
+    for name, cmd in server_configs(cert, key):
+        start(name, cmd)
+    for fe in FRONTENDS:
+        wait_port(fe.port)
+    wait_port(H2PUSH_DEFAULTS_PORT)
 
 
 FE_TEXT = """Every front-end serves /s/*.css and /s/*.js itself from one docroot (files
@@ -974,234 +1315,107 @@ negotiated) and h2. Configurations (generated into bench/out/):
 Both Apache instances: event MPM, 2 processes x 64 threads, no access log; nginx:
 2 workers, no access log; h2o: 2 threads, no access log."""
 
-A_DEF = """Scenario A measures, per run, one fresh nghttp process: `nghttp -nasv -w 24 -W 24
---timeout=20 https://127.0.0.1:<relay port>/p/<think>` (accepts pushes, fetches the
-linked CSS/JS that were not pushed (-a), 16 MB stream and connection windows). The
-time is taken from nghttp's own frame log (-v, ms resolution): from "Connected" (the
-TCP connection is up; nghttp sends its TLS ClientHello next, so the TLS 1.3 handshake
-is included; the relay does not delay the SYN, so this is also the moment connect()
-was called) to the frame carrying END_STREAM of the last of the 9 responses (page +
-4 CSS + 4 JS, each checked to be a 200). "pushes" is the median number of
-PUSH_PROMISE frames received. Physical limit = TLS handshake (1 RTT) + request
-(1 RTT) + max(think time + the HTML's own transfer time, all 9 bodies' transfer time)
-at the link rate, i.e. 2 x RTT + think + HTML / rate whenever the 8 subresources fit
-into the think time (always with 200 ms think). Warm-up: before the measured
-rounds of each link, every front-end got one request per page through the relay
-(nghttp); for mod_h2push that request is what teaches it the page's links (it has
-no per-URL configuration: learned hints only)."""
 
-AD_DEF = """A, second visit (diary): two views of the page on one connection, `nghttp ...
-/p/<think>?v=1 /p/<think>?v=2` (nghttp sends both requests at once and drops an
-identical second URL, hence the query; the backend ignores it and mod_h2push learns
-per path, H2PushLearnQuery off). Time from "Connected" to the last END_STREAM of the
-10 responses; "pushes" counts PUSH_PROMISE frames: 8 means nothing was pushed twice,
-16 means every resource was pushed twice; "KB" is the DATA received."""
-
-B_DEF = """Scenario B: headless Debian Chromium, a fresh --user-data-dir each run
-(cold cache), the certificate pinned by its SPKI
-(--ignore-certificate-errors-spki-list), --disable-quic, through the relay, `--dump-dom`
-of /p/<think>. The page's load handler records, relative to navigation start
-(performance.timeOrigin): "last subresource" = max responseEnd of the 8 CSS/JS
-resource entries and "load" = the navigation entry's loadEventEnd. "EH" is the
-median number of the 8 with initiatorType "early-hints" (preloaded from a 103).
-Chromium never accepts pushes (SETTINGS_ENABLE_PUSH=0): only 103 Early Hints can
-start the subresources before the page; every front-end still sends the backend's
-Link headers in the final response. The physical limit row is the same as A's."""
+def check_frontends(rep):
+    """Every front-end serves the page and its 8 subresources."""
+    rep("## Front-ends")
+    rep()
+    rows = []
+    for fe in FRONTENDS:
+        r = nghttp(fe.port, ["/p/0"])
+        if r["complete"] < 9:
+            raise RuntimeError("%s: %d of 9 responses" % (fe.label, r["complete"]))
+        rows.append([fe.label, "127.0.0.1:%d" % fe.port, tls_version(fe.port),
+                     str(r["pushes"])])
+    rep.table(["front-end", "server", "TLS/ALPN", "pushes (no relay, 1st request)"],
+              rows)
+    rep(FE_TEXT)
+    rep()
 
 
-def report_tables(rep, args, only, results):
-    targets = []
-    fe_keys = [k for k, _, _ in FRONTENDS]
-    link_driven = ["link", "nginx", "h2o", "nopush"]
+def check_links(rep):
+    """The relay's RTT and rates, measured; returns netcheck's results."""
+    rep("## The emulated link (bench/relay.c)")
+    rep()
+    rows, checks = [], []
+    for link in LINKS:
+        nc = netcheck(link.rate)
+        checks.append(nc)
+        rtt_ok = abs(nc["rtt_ms"] - RTT_MS) <= 0.1 * RTT_MS
+        if link.rate > 0:
+            bw_ok = all(abs(nc[k] - link.rate) <= 0.1 * link.rate
+                        for k in ("down_mbit", "up_mbit"))
+        else:
+            bw_ok = min(nc["down_mbit"], nc["up_mbit"]) > 500
+        rows.append([link.name, "%.0f" % RTT_MS, "%.2f" % nc["rtt_ms"],
+                     "%g" % link.rate if link.rate else "none (> 500)",
+                     "%.1f / %.1f" % (nc["down_mbit"], nc["up_mbit"]),
+                     "ok" if rtt_ok and bw_ok else "FAILED"])
+    rep.table(["link", "RTT set (ms)", "RTT measured (median of 30 ping-pongs)",
+               "cap set (Mbit/s)", "measured down / up (Mbit/s)", "within ±10%"],
+              rows)
+    return checks
 
-    if "A" in only:
-        rep("## A. Push client (nghttp): page + 8 subresources, ms")
-        rep()
-        rep(A_DEF)
-        rep()
-        for name, rate in LINKS:
-            for think in THINKS:
-                rows = []
-                ref = med([r["ms"] for r in results.get(("A", rate, think, "h2push"), [])])
-                for k, label, _ in FRONTENDS:
-                    rs = results.get(("A", rate, think, k), [])
-                    rows.append(stats_row(label, [r["ms"] for r in rs], ref,
-                                          [fmt(med([r["pushes"] for r in rs]))]))
-                lim = physical_limit(rate, think)
-                rows.append(["physical limit", fmt(lim), "", "", "%.2f" % (lim / ref)
-                             if ref == ref else "n/a", ""])
-                rep("### A: RTT %.0f ms, %s, think time %d ms" % (RTT_MS, name, think))
-                rep()
-                rep.table(["front-end", "median", "min", "max", "x mod_h2push",
-                           "pushes"], rows)
-                if rate == 20.0 and think == 200:
-                    m = {k: med([r["ms"] for r in results.get(("A", rate, think, k), [])])
-                         for k in fe_keys}
-                    targets.append(("A: mod_h2push <= 1.05 x hand-written H2EarlyHint",
-                                    "%.3f" % (m["h2push"] / m["eh"]),
-                                    m["h2push"] <= 1.05 * m["eh"]))
-                    for k in link_driven:
-                        targets.append(("A: mod_h2push <= 0.8 x %s" % FE[k][0],
-                                        "%.3f" % (m["h2push"] / m[k]),
-                                        m["h2push"] <= 0.8 * m[k]))
-                    targets.append(("A: mod_h2push <= 1.1 x physical limit",
-                                    "%.3f" % (m["h2push"] / lim),
-                                    m["h2push"] <= 1.1 * lim))
-        rep("### A, second visit on the same connection (diary)")
-        rep()
-        rep(AD_DEF)
-        rep()
-        for name, rate in LINKS:
-            for think in THINKS:
-                if ("Ad", rate, think, "h2push") not in results:
-                    continue
-                rows = []
-                ref = med([r["ms"] for r in results[("Ad", rate, think, "h2push")]])
-                for k, label, _ in FRONTENDS:
-                    rs = results.get(("Ad", rate, think, k), [])
-                    rows.append(stats_row(label, [r["ms"] for r in rs], ref,
-                                          [fmt(med([r["pushes"] for r in rs])),
-                                           fmt(med([r["kb"] for r in rs]))]))
-                rep("#### A diary: RTT %.0f ms, %s, think time %d ms" % (RTT_MS, name, think))
-                rep()
-                rep.table(["front-end", "median", "min", "max", "x mod_h2push",
-                           "pushes", "KB"], rows)
 
-    if "B" in only:
-        rep("## B. Browser (headless Chromium), ms from navigation start")
-        rep()
-        rep(B_DEF)
-        rep()
-        for name, rate in LINKS:
-            for think in THINKS:
-                rows = []
-                rs0 = results.get(("B", rate, think, "h2push"), [])
-                ref_r = med([r["res_ms"] for r in rs0])
-                ref_l = med([r["load_ms"] for r in rs0])
-                for k, label, _ in FRONTENDS:
-                    rs = results.get(("B", rate, think, k), [])
-                    a = stats_row(label, [r["res_ms"] for r in rs], ref_r)
-                    b = stats_row(label, [r["load_ms"] for r in rs], ref_l)
-                    rows.append(a + b[1:] + [fmt(med([r["eh"] for r in rs]))])
-                lim = physical_limit(rate, think)
-                rows.append(["physical limit", fmt(lim), "", "",
-                             "%.2f" % (lim / ref_r) if ref_r == ref_r else "n/a",
-                             fmt(lim), "", "",
-                             "%.2f" % (lim / ref_l) if ref_l == ref_l else "n/a", ""])
-                rep("### B: RTT %.0f ms, %s, think time %d ms" % (RTT_MS, name, think))
-                rep()
-                rep.table(["front-end", "last subresource: median", "min", "max",
-                           "x mod_h2push", "load: median", "min", "max",
-                           "x mod_h2push", "EH"], rows)
-                if rate == 20.0 and think == 200:
-                    for what, fld in (("last subresource", "res_ms"),
-                                      ("loadEventEnd", "load_ms")):
-                        m = {k: med([r[fld] for r in results.get(("B", rate, think, k), [])])
-                             for k in fe_keys}
-                        targets.append(("B %s: mod_h2push <= 1.05 x hand-written "
-                                        "H2EarlyHint" % what,
-                                        "%.3f" % (m["h2push"] / m["eh"]),
-                                        m["h2push"] <= 1.05 * m["eh"]))
-                        for k in link_driven:
-                            targets.append(("B %s: mod_h2push <= 0.8 x %s"
-                                            % (what, FE[k][0]),
-                                            "%.3f" % (m["h2push"] / m[k]),
-                                            m["h2push"] <= 0.8 * m[k]))
+def warm_up():
+    """One request per front-end and page through the relay (this is what
+    gives mod_h2push its learned entry)."""
+    for think in THINKS:
+        for fe in FRONTENDS:
+            nghttp(fe.port + 100, ["/p/%d" % think])
 
-    if "C" in only:
-        rep("## C. Throughput (h2load), requests/s")
-        rep()
-        rep("`h2load -D %d -c 8 -m 10 -t 1 https://127.0.0.1:<port>"
-            "<page>` straight to Apache (no relay), %d rounds, configurations "
-            "interleaved; h2load and Apache share the 2 CPUs. Besides h2load's "
-            "requests/s, \"CPU/req\" is the CPU time (user + system, "
-            "/proc/<pid>/stat) the Apache instance's processes used during the "
-            "run divided by the requests h2load completed (10 ms clock ticks; "
-            "less sensitive than requests/s to other load on the machine). h2load never accepts pushes (ENABLE_PUSH=0), so this is "
-            "the cost of looking at the links, not of pushing. Pages: "
-            "/c/links.html (4 KB static HTML, mod_headers adds 4 preload Link "
-            "lines) and /c/plain.html (the same page without Links). Both "
-            "Apache instances have the same MPM and TLS settings. The mod_h2push "
-            "row of front-end 1 has H2PushLearn on and H2PushEarlyHints on: "
-            "h2load sends no Sec-Fetch-Mode, so mod_h2push treats every request "
-            "as a navigation and sends it a 103 with the learned links (h2load "
-            "counts those responses as \"3xx\")." % (args.c_secs, args.reps_c))
-        rep()
-        cfg_labels = [("h2push", "Apache + mod_h2push (front-end 1: learn + 103s)"),
-                      ("h2push-defaults", "Apache + mod_h2push (its defaults: push only)"),
-                      ("native", "Apache + mod_http2 native (mod_h2push not loaded)"),
-                      ("off", "Apache, mod_h2push not loaded, H2Push off")]
-        for page in ("/c/links.html", "/c/plain.html"):
-            ref = med(results.get(("C", page, "h2push"), []))
-            refc = med(results.get(("Ccpu", page, "h2push"), []))
-            rows = []
-            for k, label in cfg_labels:
-                cpu = results.get(("Ccpu", page, k), [])
-                rows.append(stats_row(label, results.get(("C", page, k), []), ref)
-                            + [fmt(med(cpu)), "%.2f" % (med(cpu) / refc) if cpu else "n/a"])
-            rep("### C: %s" % page)
-            rep()
-            rep.table(["configuration", "req/s median", "min", "max", "x mod_h2push",
-                       "CPU/req (us) median", "x mod_h2push"], rows)
-        m = {(p, k): med(results.get(("C", p, k), []))
-             for p in ("/c/links.html", "/c/plain.html") for k, _ in cfg_labels}
-        for k, what in (("h2push", "front-end 1 config"),
-                        ("h2push-defaults", "defaults")):
-            r1 = m[("/c/links.html", k)] / m[("/c/links.html", "native")]
-            targets.append(("C Link page: mod_h2push (%s) >= 0.98 x mod_http2 native"
-                            % what, "%.3f" % r1, r1 >= 0.98))
-            r2 = m[("/c/plain.html", k)] / m[("/c/plain.html", "native")]
-            targets.append(("C plain page: mod_h2push (%s) >= 0.97 x not loaded"
-                            % what, "%.3f" % r2, r2 >= 0.97))
 
-    if "D" in only and "D" in results:
-        d = results["D"]
-        rep("## D. Decision cost (callgrind)")
-        rep()
-        rep("`bench/decide_cost` (bench/decide_cost.c, -O2 like the apxs build) runs "
-            "what mod_h2push.c's output filter does with a response carrying 10 "
-            "preload Link lines for a push client, on the same src/ code: "
-            "h2p_lines_collect() (every Link line of headers_out and "
-            "err_headers_out parsed by h2p_link_parse, candidates appended), "
-            "h2p_policy_decide() with mod_h2push.c's diary lock (a mutex; "
-            "H2PushMax 10), decide()'s counters and H2PUSH_* variables, and "
-            "h2p_lines_emit() (each link-value through h2p_link_emit, the lines "
-            "rewritten). No verify callback: H2PushVerify's lookup is an httpd "
-            "subrequest and is not part of this harness (it is part of C). "
-            "Instructions per response = (Ir of 2000 responses - Ir of 0 "
-            "responses) / 2000, `valgrind --tool=callgrind`; the harness's own "
-            "loop (a copy of the header table, tables made, the pool cleared: "
-            "httpd's work, not the module's) is counted in, and shown apart. "
-            "\"first\": each response on a new connection (a new diary, 10 "
-            "promised); \"repeat\": all on one connection (10 found in the "
-            "diary, emitted with nopush).")
-        rep()
-        rows = []
-        for mode in ("first", "repeat"):
-            rows.append(["instructions per response, %s" % mode,
-                         "%.0f" % d[mode][0], "<= 5000",
-                         "met" if d[mode][0] <= 5000 else "MISSED"])
-            rows.append(["... of which the harness loop (table copy, pool clear)",
-                         "%.0f" % d["harness"], "", ""])
-            targets.append(("D instructions per response (%s)" % mode,
-                            "%.0f" % d[mode][0], d[mode][0] <= 5000))
-        rows.append(["diary bytes per entry: h2p_diary_bytes(256)/256",
-                     "%.2f (%d B)" % (d["bytes"][1], d["bytes"][0]), "<= 16",
-                     "met" if d["bytes"][1] <= 16 else "MISSED"])
-        targets.append(("D diary bytes per entry", "%.2f" % d["bytes"][1],
-                        d["bytes"][1] <= 16))
-        rep.table(["measure", "value", "target", ""], rows)
-        rep("Inclusive instructions per response, by function (callgrind_annotate):")
-        rep()
-        names = [n for n, _ in d["first"][1]]
-        rep.table(["function", "first", "repeat"],
-                  [[n, "%.0f" % dict(d["first"][1]).get(n, 0),
-                    "%.0f" % dict(d["repeat"][1]).get(n, 0)] for n in names])
+def footer(rep, t_start, t_wait, waited):
+    rep("- load average at end: %s; wall time %.0f s (after %.0f s of set-up%s)"
+        % (loadavg(), time.time() - t_start, t_wait,
+           " and waiting for a quiet machine" if waited else ""))
+    rep("- load and other workers' processes during the run (after each phase):")
+    for p in PHASES:
+        rep("  - %s: %.0f s, load %s%s" % (p.text, p.secs, p.load1,
+                                          ", running: " + " ".join(p.others)
+                                          if p.others else ""))
 
+
+# ---------------------------------------------------------------------------
+
+SCENARIOS = [PushClient, PushDiary, Browser, Throughput, DecisionCost]
+
+
+def main():
+    args = parse_args()
+    only = set(args.only.upper().split(","))
+    chosen = [s() for s in SCENARIOS if s.letter in only]
+    t_start = time.time()
+    cert, key, pin = prepare()
+    quiet = wait_quiet() if args.wait_quiet else None
+    t_wait, t_start = time.time() - t_start, time.time()
+    run = Run(args, pin, t_start)
+    rep = Report(os.path.join(OUT, "tables.md"))
+    header(rep, args, quiet)
+    try:
+        start_servers(cert, key)
+        check_frontends(rep)
+        netchecks = check_links(rep)
+        relayed = [s for s in chosen if s.per_link]
+        for link in LINKS if relayed else []:
+            with Relay(link.rate):
+                warm_up()
+                for s in relayed:
+                    s.run_link(run, link)
+        for s in chosen:
+            s.run(run)
+    finally:
+        stop_all()
+
+    targets = [t for s in chosen for t in s.tables(rep, run)]
     rep("## Targets")
     rep()
-    rep.table(["target", "value", ""],
-              [[t, v, verdict(ok)] for t, v, ok in targets])
+    rep.table(["target", "value", ""], [[t.text, t.value, verdict(t.ok)] for t in targets])
+    footer(rep, t_start, t_wait, args.wait_quiet)
+    raw = {"args": vars(args), "netcheck": netchecks,
+           "results": {type(s).__name__: s.raw() for s in chosen}}
+    with open(os.path.join(OUT, "raw.json"), "w") as f:
+        json.dump(raw, f, indent=1)
 
 
 if __name__ == "__main__":

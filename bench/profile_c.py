@@ -20,7 +20,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -92,13 +91,13 @@ def main():
     pages = ["/c/links.html", "/c/plain.html"]
     res = []
     for p in pages:
-        res.append(run_batch("apache-h2push", b.FE["h2push"][1], p,
+        res.append(run_batch("apache-h2push", b.FE["h2push"].port, p,
                              "mod_h2push, front-end 1 (learn + 103s)", n))
         res.append(run_batch("apache-h2push", b.H2PUSH_DEFAULTS_PORT, p,
                              "mod_h2push, its defaults", n))
-        res.append(run_batch("apache-native", b.FE["link"][1], p,
+        res.append(run_batch("apache-native", b.FE["link"].port, p,
                              "mod_http2 native, mod_h2push not loaded", n))
-        res.append(run_batch("apache-native", b.FE["nopush"][1], p,
+        res.append(run_batch("apache-native", b.FE["nopush"].port, p,
                              "not loaded, H2Push off", n))
     n += 100
     print("instructions per request (callgrind, %d requests per run incl. "
