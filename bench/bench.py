@@ -291,7 +291,10 @@ DocumentRoot {docroot}
 ProxyPass "/p/" "http://127.0.0.1:{backend}/p/"
 """
 
+# each vhost names itself as the clients address it: learned hints are
+# learned only for a virtual host's own names (ServerName, ServerAlias)
 VHOST = """<VirtualHost 127.0.0.1:{port}>
+    ServerName 127.0.0.1
     SSLEngine on
 {body}</VirtualHost>
 """
