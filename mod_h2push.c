@@ -413,12 +413,9 @@ static const char *cmd_generated(cmd_parms *cmd, void *dconf,
  * so that loading it takes away nothing mod_http2's settings gave. */
 static const char *cmd_h2_push(cmd_parms *cmd, void *dconf, const char *arg)
 {
-    int flag;
-
     (void)cmd;
     if (!strcasecmp(arg, "on") || !strcasecmp(arg, "off")) {
-        flag = !strcasecmp(arg, "on");
-        ((h2p_dir_conf *)dconf)->h2_push = flag;
+        ((h2p_dir_conf *)dconf)->h2_push = !strcasecmp(arg, "on");
     }
     return NULL;
 }
