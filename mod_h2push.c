@@ -1782,13 +1782,19 @@ static void early_decide(request_rec *r, h2p_req *rq, int cached)
 
         rq->page_headers = r->headers_out;
         r->headers_out = apr_table_make(r->pool, n);
-        rq->own_links = apr_hash_make(r->pool);
+        /* only mod_http2's own 103 (H2EarlyHint) could carry them back
+         * through the 1xx filter before h2p_fixups_send() */
+        if (rq->dc->h2_early_hint == 1) {
+            rq->own_links = apr_hash_make(r->pool);
+        }
         for (i = 0; i < cands->nelts; ++i) {
             const h2p_cand *c = &APR_ARRAY_IDX(cands, i, h2p_cand);
             if (c->reason == H2P_PROMISED || c->reason == H2P_HINTED) {
                 const char *v = hint_emit(rq, c);
                 apr_table_addn(r->headers_out, "Link", v);
-                apr_hash_set(rq->own_links, v, APR_HASH_KEY_STRING, v);
+                if (rq->own_links) {
+                    apr_hash_set(rq->own_links, v, APR_HASH_KEY_STRING, v);
+                }
             }
         }
         rq->hint_links = n;
@@ -2066,13 +2072,11 @@ static const char *interim_decide(request_rec *r, const char *block,
            r->method_number == M_GET, others);
     for (i = 0, j = 0; i < cands->nelts; ++i) {
         h2p_cand *c = &APR_ARRAY_IDX(cands, i, h2p_cand);
-        if (c->reason != H2P_SKIP_CLIENT) {
-            *c = APR_ARRAY_IDX(others, j++, h2p_cand);
-        }
-        else {
+        if (c->reason == H2P_SKIP_CLIENT) {   /* this module's own */
             kept++;
             continue;
         }
+        *c = APR_ARRAY_IDX(others, j++, h2p_cand);
         if (rq->push_ok) {
             continue;
         }
