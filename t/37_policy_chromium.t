@@ -50,15 +50,11 @@ my @pages = (
     { case => 'none', link => undef, type => 'script' },
 );
 
-my($pin, $relay) = H2PushChromium::browser_setup();
-if ($pin) {
-    run_page($_) for @pages;
-}
-$relay->stop if ref $relay eq 'H2PushChromium::Relay';
+H2PushChromium::run_pages(\&run_page, @pages);
 done_testing();
 
 sub run_page {
-    my $p = shift;
+    my($p, $pin, $relay) = @_;
     my $case = $p->{case};
     my $path = "$CGI/$case";
 

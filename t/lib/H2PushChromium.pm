@@ -40,8 +40,7 @@ sub chromium_bin { $ENV{H2PUSH_CHROMIUM} || '/usr/bin/chromium' }
 # The browser set-up both Chromium tests share, as test assertions:
 # Chromium there, the SPKI pin of <VirtualHost h2browser>'s certificate
 # (made by t/run-suite.sh), the latency relay (15 ms each way) in front of
-# it.  Returns ($pin, $relay); the pages run only when all three are there,
-# and the caller stops the relay.
+# it.  Returns ($pin, $relay): $pin undef when one of the three is missing.
 sub browser_setup {
     require Apache::Test;
     require Test::More;
@@ -59,6 +58,18 @@ sub browser_setup {
     Test::More::ok($relay->{port}, 'latency relay started')
         or Test::More::diag($relay->{error});
     return ((-x chromium_bin() && $relay->{port}) ? $pin : undef, $relay);
+}
+
+# browser_setup(), then $run->($page, $pin, $relay) for each page when the browser, the
+# pin and the relay are there, then the relay stopped: what both Chromium
+# tests do.
+sub run_pages {
+    my($run, @pages) = @_;
+    my($pin, $relay) = browser_setup();
+    if ($pin) {
+        $run->($_, $pin, $relay) for @pages;
+    }
+    $relay->stop if ref $relay eq 'H2PushChromium::Relay';
 }
 
 # Run a command without a shell, stdin /dev/null; (rc, stdout, stderr).
