@@ -1,0 +1,90 @@
+/* Licensed under the Apache License, Version 2.0 */
+/*
+ * libFuzzer target for src/h2p_channel.c: the publish form parser
+ * (h2p_chan_form_parse, both content types), h2p_chan_event_from_form
+ * and, for every event it accepts, the ring (put, get back the same
+ * bytes) and the SSE text.
+ *
+ * Input: 1 byte choosing the content type (bit 0: multipart with the
+ * boundary "B", else urlencoded), then the body.
+ * Any broken invariant aborts:
+ *   - every field has a name; an accepted event has >= 1 topic and a
+ *     payload; a URL event's path starts with '/' but not "//";
+ *   - put/get of an accepted event gives back its payload byte for byte;
+ *   - the SSE text has no CR, and no line that starts with anything but
+ *     "id: ", "event: ", "data: " or is empty.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <apr_general.h>
+#include <apr_strings.h>
+
+#include "h2p_channel.h"
+
+static apr_pool_t *pool;
+static void *ring_mem;
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    apr_pool_t *p;
+    apr_array_header_t *fields;
+    h2p_chan_event ev, got;
+    const char *ctype, *err, *sse, *line;
+    h2p_chan_ring *ring;
+    int i, dropped;
+
+    if (!pool) {
+        apr_initialize();
+        apr_pool_create(&pool, NULL);
+        ring_mem = malloc(h2p_chan_ring_bytes(2, 4096));
+    }
+    if (size < 1) {
+        return 0;
+    }
+    apr_pool_create(&p, pool);
+    ctype = (data[0] & 1) ? "multipart/form-data; boundary=B"
+                          : "application/x-www-form-urlencoded";
+    fields = apr_array_make(p, 4, sizeof(h2p_chan_field));
+    err = h2p_chan_form_parse(p, ctype, (const char *)data + 1, size - 1,
+                              fields);
+    for (i = 0; i < fields->nelts; ++i) {
+        if (!APR_ARRAY_IDX(fields, i, h2p_chan_field).name) {
+            abort();
+        }
+    }
+    if (!err && !h2p_chan_event_from_form(p, fields, &ev)) {
+        if (!ev.topics->nelts || !ev.data) {
+            abort();
+        }
+        if (ev.kind == H2P_CHAN_URL
+            && (ev.data[0] != '/' || ev.data[1] == '/')) {
+            abort();
+        }
+        ring = h2p_chan_ring_init(ring_mem, 2, 4096);
+        ev.channel = "/c";
+        if (h2p_chan_ring_put(ring, &ev, 0, &dropped)) {
+            if (!h2p_chan_ring_get(ring, 1, p, &got) || got.len != ev.len
+                || memcmp(got.data, ev.data, ev.len)) {
+                abort();
+            }
+            sse = h2p_chan_sse(p, &got, NULL);
+            if (strchr(sse, '\r')) {
+                abort();
+            }
+            for (line = sse; *line; line += strcspn(line, "\n") + 1) {
+                if (*line != '\n' && strncmp(line, "id: ", 4)
+                    && strncmp(line, "event: ", 7)
+                    && strncmp(line, "data: ", 6)) {
+                    abort();
+                }
+                if (!line[strcspn(line, "\n")]) {
+                    break;
+                }
+            }
+        }
+    }
+    apr_pool_destroy(p);
+    return 0;
+}

@@ -1,0 +1,355 @@
+/* Licensed under the Apache License, Version 2.0 */
+/* Unit tests of src/h2p_channel.c: the event ring, topics, the publish
+ * form parser, SSE text, ids, intervals, paths. */
+#include <stdlib.h>
+
+#include <apr_general.h>
+#include <apr_pools.h>
+#include <apr_strings.h>
+#include <apr_thread_proc.h>
+
+#include "h2p_channel.h"
+#include "unit.h"
+
+static apr_pool_t *pool;
+
+static apr_array_header_t *list(const char *a, const char *b)
+{
+    apr_array_header_t *arr = apr_array_make(pool, 2, sizeof(const char *));
+
+    if (a) {
+        APR_ARRAY_PUSH(arr, const char *) = a;
+    }
+    if (b) {
+        APR_ARRAY_PUSH(arr, const char *) = b;
+    }
+    return arr;
+}
+
+static h2p_chan_event data_event(const char *channel, const char *topic,
+                                 const char *data, const char *id)
+{
+    h2p_chan_event ev;
+
+    memset(&ev, 0, sizeof(ev));
+    ev.kind = H2P_CHAN_DATA;
+    ev.channel = channel;
+    ev.topics = list(topic, NULL);
+    ev.data = data;
+    ev.len = strlen(data);
+    ev.id = id;
+    return ev;
+}
+
+static void test_ring(void)
+{
+    apr_size_t bytes = h2p_chan_ring_bytes(4, 16);
+    void *mem = calloc(1, bytes);
+    h2p_chan_ring *ring;
+    h2p_chan_event ev, got;
+    int dropped, i;
+    apr_uint64_t seq;
+
+    CHECK(bytes > 4 * 16, "bytes %lu", (unsigned long)bytes);
+    CHECK(h2p_chan_ring_bytes(0, 16) == 0, "0 slots");
+    CHECK(h2p_chan_ring_bytes(0xffffffffu, 0xffffffffu) == 0
+          || sizeof(apr_size_t) > 4, "overflow");
+    ring = h2p_chan_ring_init(mem, 4, 16);
+    CHECK(h2p_chan_ring_fits(mem, 4, 16), "fits");
+    CHECK(!h2p_chan_ring_fits(mem, 5, 16), "other shape");
+    CHECK(h2p_chan_ring_oldest(ring) == 1, "empty oldest");
+    CHECK(!h2p_chan_ring_get(ring, 1, pool, &got), "empty get");
+
+    ev = data_event("/updates", "news", "hello", NULL);
+    seq = h2p_chan_ring_put(ring, &ev, 42, &dropped);
+    CHECK(seq == 1 && !dropped, "first put %lu", (unsigned long)seq);
+    CHECK(h2p_chan_ring_get(ring, 1, pool, &got), "get 1");
+    CHECK_STR(got.id, "1", "assigned id");
+    CHECK_STR(got.data, "hello", "payload");
+    CHECK_STR(got.channel, "/updates", "channel");
+    CHECK(got.topics->nelts == 1, "topics");
+    CHECK(got.type == NULL, "no type");
+    CHECK(got.time == 42, "time");
+
+    ev = data_event("/updates", "news", "0123456789abcdefX", NULL);
+    CHECK(h2p_chan_ring_put(ring, &ev, 0, &dropped) == 0, "too long");
+    ev = data_event("/updates", "news", "x", "bad id");
+    CHECK(h2p_chan_ring_put(ring, &ev, 0, &dropped) == 0, "bad id");
+    CHECK(ring->seq == 1, "nothing stored");
+
+    ev = data_event("/updates", "sports", "0123456789abcdef", "goal-1");
+    ev.type = "application/json";
+    CHECK(h2p_chan_ring_put(ring, &ev, 0, &dropped) == 2, "full size");
+    CHECK(h2p_chan_ring_find(ring, "/updates", "goal-1") == 2, "find");
+    CHECK(h2p_chan_ring_find(ring, "/other", "goal-1") == 0, "find channel");
+    CHECK(h2p_chan_ring_find(ring, "/updates", "1") == 1, "find 1");
+    CHECK(h2p_chan_ring_get(ring, 2, pool, &got), "get 2");
+    CHECK_STR(got.type, "application/json", "type");
+    CHECK(got.len == 16, "len");
+
+    for (i = 0; i < 3; ++i) {
+        ev = data_event("/updates", "news", "more", NULL);
+        seq = h2p_chan_ring_put(ring, &ev, 0, &dropped);
+        CHECK(dropped == (i >= 2), "dropped at %d", i);
+    }
+    CHECK(seq == 5, "seq 5");
+    CHECK(h2p_chan_ring_oldest(ring) == 2, "oldest 2");
+    CHECK(!h2p_chan_ring_get(ring, 1, pool, &got), "1 left");
+    CHECK(h2p_chan_ring_find(ring, "/updates", "1") == 0, "1 not found");
+    CHECK(h2p_chan_ring_get(ring, 5, pool, &got), "5 held");
+    CHECK_STR(got.id, "5", "id 5");
+    CHECK(!h2p_chan_ring_get(ring, 6, pool, &got), "6 not yet");
+
+    /* re-laying keeps nothing */
+    ring = h2p_chan_ring_init(mem, 4, 16);
+    CHECK(ring->seq == 0 && !h2p_chan_ring_get(ring, 5, pool, &got),
+          "init empties");
+    free(mem);
+}
+
+static void test_many_topics(void)
+{
+    apr_size_t bytes = h2p_chan_ring_bytes(2, 8);
+    void *mem = calloc(1, bytes);
+    h2p_chan_ring *ring = h2p_chan_ring_init(mem, 2, 8);
+    h2p_chan_event ev = data_event("/c", "a", "x", NULL), got;
+    int dropped, i;
+
+    ev.topics = list("a", "b");
+    CHECK(h2p_chan_ring_put(ring, &ev, 0, &dropped) == 1, "two topics");
+    CHECK(h2p_chan_ring_get(ring, 1, pool, &got) && got.topics->nelts == 2,
+          "two back");
+    CHECK_STR(APR_ARRAY_IDX(got.topics, 1, const char *), "b", "second");
+    ev.topics = apr_array_make(pool, 8, sizeof(const char *));
+    for (i = 0; i < 12; ++i) {
+        APR_ARRAY_PUSH(ev.topics, const char *) =
+            apr_pstrcat(pool, "topic-", apr_itoa(pool, i),
+                        "-0123456789012345678901234567890123456789", NULL);
+    }
+    CHECK(h2p_chan_ring_put(ring, &ev, 0, &dropped) == 0, "topics too long");
+    free(mem);
+}
+
+static void test_wait(void)
+{
+    apr_size_t bytes = h2p_chan_ring_bytes(1, 1);
+    void *mem = calloc(1, bytes);
+    h2p_chan_ring *ring = h2p_chan_ring_init(mem, 1, 1);
+    apr_time_t t0 = apr_time_now();
+    apr_uint32_t seen = ring->wake;
+
+    h2p_chan_wait(ring, seen, apr_time_from_msec(50));
+    CHECK(apr_time_now() - t0 >= apr_time_from_msec(40), "timed out");
+    h2p_chan_wake(ring);
+    CHECK(ring->wake == seen + 1, "woken");
+    t0 = apr_time_now();
+    h2p_chan_wait(ring, seen, apr_time_from_sec(5));
+    CHECK(apr_time_now() - t0 < apr_time_from_sec(1), "changed: no wait");
+    free(mem);
+}
+
+static void test_topics(void)
+{
+    CHECK(h2p_chan_topic_match(list("news", NULL), NULL), "no filter");
+    CHECK(h2p_chan_topic_match(list("news", NULL), list(NULL, NULL)),
+          "empty filter");
+    CHECK(h2p_chan_topic_match(list("news", "x"), list("sports", "x")),
+          "one of");
+    CHECK(!h2p_chan_topic_match(list("news", NULL), list("sports", NULL)),
+          "other");
+    CHECK(!h2p_chan_topic_match(list("news", NULL), list("News", NULL)),
+          "case");
+    CHECK(h2p_chan_topic_ok("a b/c:d"), "topic ok");
+    CHECK(!h2p_chan_topic_ok(""), "empty topic");
+    CHECK(!h2p_chan_topic_ok("a\nb"), "newline topic");
+    CHECK(h2p_chan_id_ok("abc-1.2_~"), "id ok");
+    CHECK(!h2p_chan_id_ok(""), "empty id");
+    CHECK(!h2p_chan_id_ok("a/b"), "slash id");
+    CHECK(!h2p_chan_id_ok("a b"), "space id");
+    CHECK(!h2p_chan_id_ok("0123456789012345678901234567890123456789"
+                          "01234567890123456789012345"), "long id");
+}
+
+static const char *field(apr_array_header_t *f, int i, const char **name)
+{
+    h2p_chan_field *x = &APR_ARRAY_IDX(f, i, h2p_chan_field);
+
+    *name = x->name;
+    return x->value;
+}
+
+static void test_form(void)
+{
+    apr_array_header_t *f = apr_array_make(pool, 4, sizeof(h2p_chan_field));
+    const char *name, *err, *body;
+    h2p_chan_event ev;
+
+    body = "topic=news&topic=a%20b&data=x+y%0Az&x";
+    err = h2p_chan_form_parse(pool, "application/x-www-form-urlencoded",
+                              body, strlen(body), f);
+    CHECK(err == NULL, "urlencoded: %s", err);
+    CHECK(f->nelts == 4, "4 fields: %d", f->nelts);
+    CHECK_STR(field(f, 1, &name), "a b", "decoded");
+    CHECK_STR(field(f, 2, &name), "x y\nz", "plus and newline");
+    CHECK_STR(field(f, 3, &name), "", "no =");
+    CHECK_STR(name, "x", "name x");
+    err = h2p_chan_event_from_form(pool, f, &ev);
+    CHECK(err == NULL, "event: %s", err);
+    CHECK(ev.kind == H2P_CHAN_DATA && ev.topics->nelts == 2, "data event");
+
+    f->nelts = 0;
+    CHECK(h2p_chan_urlencoded(pool, "a=%4", 4, f) != NULL, "short escape");
+    f->nelts = 0;
+    CHECK(h2p_chan_urlencoded(pool, "a=%zz", 5, f) != NULL, "bad escape");
+    f->nelts = 0;
+    CHECK(h2p_chan_urlencoded(pool, "&&a=1&&", 7, f) == NULL
+          && f->nelts == 1, "empty pairs");
+    f->nelts = 0;
+    CHECK(h2p_chan_form_parse(pool, "text/plain", "a", 1, f) != NULL,
+          "not a form");
+    CHECK(h2p_chan_form_parse(pool, NULL, "a", 1, f) != NULL, "no type");
+
+    body = "preamble\r\n--XyZ\r\n"
+           "Content-Disposition: form-data; name=\"topic\"\r\n\r\n"
+           "news\r\n--XyZ\r\n"
+           "Content-Disposition: form-data; name=\"data\"\r\n"
+           "Content-Type: text/plain\r\n\r\n"
+           "line1\r\nline2\r\n--XyZ\r\n"
+           "Content-Disposition: form-data; name=type\r\n\r\n"
+           "text/csv\r\n--XyZ--\r\n";
+    f->nelts = 0;
+    err = h2p_chan_form_parse(pool, "multipart/form-data; boundary=\"XyZ\"",
+                              body, strlen(body), f);
+    CHECK(err == NULL, "multipart: %s", err);
+    CHECK(f->nelts == 3, "3 parts: %d", f->nelts);
+    CHECK_STR(field(f, 1, &name), "line1\r\nline2", "part value");
+    CHECK_STR(name, "data", "part name");
+    CHECK_STR(field(f, 2, &name), "text/csv", "unquoted name");
+    err = h2p_chan_event_from_form(pool, f, &ev);
+    CHECK(err == NULL && ev.type && !strcmp(ev.type, "text/csv"),
+          "multipart event: %s", err);
+    f->nelts = 0;
+    CHECK(h2p_chan_form_parse(pool, "multipart/form-data", body,
+                              strlen(body), f) != NULL, "no boundary");
+    f->nelts = 0;
+    CHECK(h2p_chan_form_parse(pool, "multipart/form-data; boundary=XyZ",
+                              body, 40, f) != NULL, "truncated");
+    f->nelts = 0;
+    CHECK(h2p_chan_form_parse(pool, "multipart/form-data; boundary=Q",
+                              body, strlen(body), f) != NULL, "other boundary");
+
+    /* the form's rules */
+    f->nelts = 0;
+    h2p_chan_urlencoded(pool, "data=x", 6, f);
+    CHECK(h2p_chan_event_from_form(pool, f, &ev) != NULL, "no topic");
+    f->nelts = 0;
+    h2p_chan_urlencoded(pool, "topic=a", 7, f);
+    CHECK(h2p_chan_event_from_form(pool, f, &ev) != NULL, "no payload");
+    f->nelts = 0;
+    h2p_chan_urlencoded(pool, "topic=a&url=/x&data=y", 21, f);
+    CHECK(h2p_chan_event_from_form(pool, f, &ev) != NULL, "both");
+    f->nelts = 0;
+    h2p_chan_urlencoded(pool, "topic=a&url=http://x/", 21, f);
+    CHECK(h2p_chan_event_from_form(pool, f, &ev) != NULL, "absolute url");
+    f->nelts = 0;
+    h2p_chan_urlencoded(pool, "topic=a&url=//x/y", 17, f);
+    CHECK(h2p_chan_event_from_form(pool, f, &ev) != NULL, "net path");
+    f->nelts = 0;
+    h2p_chan_urlencoded(pool, "topic=a&url=/x%20y", 18, f);
+    CHECK(h2p_chan_event_from_form(pool, f, &ev) != NULL, "space in url");
+    f->nelts = 0;
+    h2p_chan_urlencoded(pool, "topic=a&url=/crt.pem?v=1&id=k.1", 31, f);
+    err = h2p_chan_event_from_form(pool, f, &ev);
+    CHECK(err == NULL && ev.kind == H2P_CHAN_URL && !strcmp(ev.id, "k.1"),
+          "url event: %s", err);
+    f->nelts = 0;
+    h2p_chan_urlencoded(pool, "topic=a&data=x&id=a/b", 21, f);
+    CHECK(h2p_chan_event_from_form(pool, f, &ev) != NULL, "bad id");
+    f->nelts = 0;
+    h2p_chan_urlencoded(pool, "topic=&data=x", 13, f);
+    CHECK(h2p_chan_event_from_form(pool, f, &ev) != NULL, "empty topic");
+    f->nelts = 0;
+    h2p_chan_urlencoded(pool, "topic=a&data=x&type=a%0Db", 25, f);
+    CHECK(h2p_chan_event_from_form(pool, f, &ev) != NULL, "CR in type");
+}
+
+static void test_sse(void)
+{
+    h2p_chan_event ev = data_event("/u", "news", "a\nb\r\nc\rd", "7");
+
+    CHECK_STR(h2p_chan_sse(pool, &ev, NULL),
+              "id: 7\nevent: news\ndata: a\ndata: b\ndata: c\ndata: d\n\n",
+              "multi-line");
+    ev.topics = list("news", "sports");
+    ev.data = "";
+    ev.len = 0;
+    CHECK_STR(h2p_chan_sse(pool, &ev, list("sports", NULL)),
+              "id: 7\nevent: sports\ndata: \n\n", "wanted topic only");
+    CHECK_STR(h2p_chan_sse(pool, &ev, NULL),
+              "id: 7\nevent: news\ndata: \n\nid: 7\nevent: sports\ndata: \n\n",
+              "one block per topic");
+}
+
+static void test_misc(void)
+{
+    int found;
+
+    CHECK(h2p_chan_interval("5s") == apr_time_from_sec(5), "5s");
+    CHECK(h2p_chan_interval("5") == apr_time_from_sec(5), "5");
+    CHECK(h2p_chan_interval("250ms") == apr_time_from_msec(250), "250ms");
+    CHECK(h2p_chan_interval("2m") == apr_time_from_sec(120), "2m");
+    CHECK(h2p_chan_interval("1h") == apr_time_from_sec(3600), "1h");
+    CHECK(h2p_chan_interval("0s") == -1, "0");
+    CHECK(h2p_chan_interval("-1") == -1, "negative");
+    CHECK(h2p_chan_interval("5x") == -1, "unit");
+    CHECK(h2p_chan_interval("") == -1, "empty");
+
+    CHECK_STR(h2p_chan_parent(pool, "/updates/publish"), "/updates",
+              "parent");
+    CHECK_STR(h2p_chan_parent(pool, "/publish"), "/", "root parent");
+    CHECK_STR(h2p_chan_parent(pool, "/a//publish"), "/a", "double slash");
+
+    {
+        const char *id = NULL;
+        CHECK(h2p_chan_event_path(pool, "/updates", "/updates/events/12",
+                                  &id) && !strcmp(id, "12"), "event path");
+        CHECK(h2p_chan_event_path(pool, "/updates/", "/updates/events/a-b",
+                                  &id) && !strcmp(id, "a-b"), "slash end");
+        CHECK(!h2p_chan_event_path(pool, "/updates", "/updates", &id),
+              "channel itself");
+        CHECK(!h2p_chan_event_path(pool, "/updates", "/updates/events/",
+                                   &id), "no id");
+        CHECK(!h2p_chan_event_path(pool, "/updates", "/updates/events/a/b",
+                                   &id), "deeper");
+        CHECK(!h2p_chan_event_path(pool, "/up", "/updates/events/1", &id),
+              "prefix only");
+    }
+    CHECK_STR(h2p_chan_url_unique(pool, "/crt", "3"), "/crt?h2push-event=3",
+              "unique");
+    CHECK_STR(h2p_chan_url_unique(pool, "/crt?a=1", "3"),
+              "/crt?a=1&h2push-event=3", "unique with query");
+    CHECK_STR(h2p_chan_strip_marker(pool, "h2push-event=3", &found), NULL,
+              "strip all");
+    CHECK(found, "found");
+    CHECK_STR(h2p_chan_strip_marker(pool, "a=1&h2push-event=3&b=2", &found),
+              "a=1&b=2", "strip middle");
+    CHECK_STR(h2p_chan_strip_marker(pool, "a=1", &found), "a=1", "none");
+    CHECK(!found, "not found");
+    CHECK_STR(h2p_chan_strip_marker(pool, NULL, &found), NULL, "null");
+}
+
+int main(void)
+{
+    apr_initialize();
+    apr_pool_create(&pool, NULL);
+    test_ring();
+    test_many_topics();
+    test_wait();
+    test_topics();
+    test_form();
+    test_sse();
+    test_misc();
+    apr_pool_destroy(pool);
+    apr_terminate();
+    return unit_done("test_channel");
+}
