@@ -53,6 +53,7 @@
 #include "util_mutex.h"
 #include "mod_ssl.h"
 #include "mod_status.h"
+#include "ap_mpm.h"
 
 #include "h2p_link.h"
 #include "h2p_diary.h"
@@ -62,6 +63,7 @@
 #include "h2p_learn.h"
 #include "h2p_chars.h"
 #include "h2p_version.h"
+#include "h2p_channel.h"
 
 module AP_MODULE_DECLARE_DATA h2push_module;
 
@@ -102,6 +104,10 @@ typedef struct {
     int h2_early_hint;             /* mod_http2's H2EarlyHint applies */
     int learn_scope;               /* H2PushLearnScope, -1 unset */
     const char *scope;             /* the section it was set in */
+    /* push channels: H2PushChannelMaxAge, ...Heartbeat, ...Every (-1
+     * unset; every_path NULL unset) */
+    apr_interval_time_t chan_max_age, chan_heartbeat, chan_every;
+    const char *chan_every_path;
 } h2p_dir_conf;
 
 enum { EH_OFF = 0, EH_H2, EH_ON };
@@ -142,6 +148,7 @@ static void *create_dir_conf(apr_pool_t *p, char *dir)
     dc->links = dc->max = dc->verify = dc->early_hints = dc->from_html = -1;
     dc->learn_scope = dc->generated = dc->h2_push = -1;
     dc->max_size = dc->scan_max = -1;
+    dc->chan_max_age = dc->chan_heartbeat = dc->chan_every = -1;
     return dc;
 }
 
@@ -168,6 +175,12 @@ static void *merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     dc->h2_push = H2P_CHOOSE(add->h2_push, base->h2_push, -1);
     dc->h2_early_hint = add->h2_early_hint || base->h2_early_hint;
     dc->scope = add->learn_scope != -1 ? add->scope : base->scope;
+    dc->chan_max_age = H2P_CHOOSE(add->chan_max_age, base->chan_max_age, -1);
+    dc->chan_heartbeat = H2P_CHOOSE(add->chan_heartbeat, base->chan_heartbeat,
+                                    -1);
+    dc->chan_every = H2P_CHOOSE(add->chan_every, base->chan_every, -1);
+    dc->chan_every_path = add->chan_every != -1 ? add->chan_every_path
+                                                : base->chan_every_path;
     return dc;
 }
 
@@ -2352,7 +2365,10 @@ typedef struct {
     apr_uint64_t value;
 } h2p_stat;
 
-#define H2P_NSTATS (C_N + 2 + H2P_NREASONS + H_N + L_N + H2P_LR_N)
+#define H2P_NSTATS (C_N + 2 + H2P_NREASONS + H_N + L_N + H2P_LR_N \
+                    + H2P_CHS_N + 1)
+
+static int chan_stats(h2p_stat *out, int n);    /* push channels */
 
 static int stats_group(h2p_stat *out, int n, const char *group,
                        const char * const *names, apr_uint64_t *values,
@@ -2401,7 +2417,7 @@ static int stats_collect(h2p_stat *out)
     n = stats_group(out, n, "learned", learned, st->learned, L_N);
     n = stats_group(out, n, "learned.refused", refusals, st->refused,
                     H2P_LR_N);
-    return n;
+    return chan_stats(out, n);
 }
 
 /* How many leading dot-separated components groups a and b share. */
@@ -2593,6 +2609,862 @@ static int h2p_status_hook(request_rec *r, int flags)
         ap_rputs("</table>\n", r);
     }
     return OK;
+}
+
+/* ---- push channels (h2push-channel, h2push-publish) ---- */
+
+/* A push channel holds a stream open and delivers every event published
+ * to it: to a push client as a 103 with one preload Link per event (which
+ * mod_http2 pushes), the final 204 only when the channel closes; to
+ * anyone else as text/event-stream. Events live in one ring of slots in
+ * shared memory (src/h2p_channel.h), for every child process and across
+ * graceful restarts; publishers and subscribers find each other by the
+ * channel's path: a subscriber's URL path, a publisher's without its last
+ * segment (POST /updates/publish publishes to /updates). */
+
+#define H2P_CHAN_HANDLER       "h2push-channel"
+#define H2P_PUB_HANDLER        "h2push-publish"
+#define H2P_CHAN_MUTEX         "h2push-channel"
+#define H2P_CHAN_DEFAULT_BUFFER    1000
+#define H2P_CHAN_DEFAULT_MAX_EVENT (64 * 1024)
+#define H2P_CHAN_DEFAULT_MAX_SUBS  1000
+#define H2P_CHAN_DEFAULT_MAX_AGE   apr_time_from_sec(3600)
+#define H2P_CHAN_DEFAULT_HEARTBEAT apr_time_from_sec(25)
+#define H2P_CHAN_POLL          apr_time_from_msec(250) /* a wait at most */
+#define H2P_CHAN_BATCH         64     /* events copied per lock */
+
+/* Server-wide settings (the main server's config only: one ring). */
+static long chan_buffer = -1, chan_max_subs = -1;
+static apr_off_t chan_max_event = -1;
+static const char *chan_store;            /* NULL: shared memory */
+static int chan_configured;               /* a handler or directive names it */
+
+/* This generation's ring and mutex (retained: survive graceful). */
+static h2p_chan_ring *chan_ring;
+static apr_global_mutex_t *chan_mutex;
+
+typedef struct {
+    apr_shm_t *shm;
+    apr_global_mutex_t *mutex;
+    apr_uint32_t nslots, max_event;
+} h2p_chan_retained;
+
+static const char *cmd_chan_count(cmd_parms *cmd, void *dconf,
+                                  const char *arg)
+{
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    long v;
+
+    (void)dconf;
+    if (err) {
+        return err;
+    }
+    v = parse_count(arg, 1000000);
+    if (v < 1) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a whole number from "
+                            "1 to 1000000", cmd->cmd->name, arg);
+    }
+    *(cmd->info == (void *)&chan_buffer ? &chan_buffer : &chan_max_subs) = v;
+    chan_configured = 1;
+    return NULL;
+}
+
+static const char *cmd_chan_max_event(cmd_parms *cmd, void *dconf,
+                                      const char *arg)
+{
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    apr_off_t v;
+
+    (void)dconf;
+    if (err || (err = parse_size(cmd, arg, &v)) != NULL) {
+        return err;
+    }
+    if (v < 1 || v > 16 * 1024 * 1024) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not from 1 to 16M",
+                            cmd->cmd->name, arg);
+    }
+    chan_max_event = v;
+    chan_configured = 1;
+    return NULL;
+}
+
+static const char *cmd_chan_store(cmd_parms *cmd, void *dconf,
+                                  const char *arg)
+{
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+
+    (void)dconf;
+    if (err) {
+        return err;
+    }
+    if (!strcasecmp(arg, "shm")) {
+        chan_store = NULL;
+        return NULL;
+    }
+    return apr_psprintf(cmd->pool, "%s: '%s': only 'shm' (shared memory, "
+                        "one server) is supported by this build",
+                        cmd->cmd->name, arg);
+}
+
+static const char *cmd_chan_interval(cmd_parms *cmd, void *dconf,
+                                     const char *arg)
+{
+    h2p_dir_conf *dc = dconf;
+    apr_interval_time_t v = h2p_chan_interval(arg);
+
+    if (v <= 0) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not an interval: give "
+                            "a number followed by ms, s, m or h (e.g. 25s)",
+                            cmd->cmd->name, arg);
+    }
+    if (cmd->info) {
+        dc->chan_heartbeat = v;
+    }
+    else {
+        dc->chan_max_age = v;
+    }
+    chan_configured = 1;
+    return NULL;
+}
+
+static const char *cmd_chan_every(cmd_parms *cmd, void *dconf,
+                                  const char *interval, const char *path)
+{
+    h2p_dir_conf *dc = dconf;
+    apr_interval_time_t v = h2p_chan_interval(interval);
+
+    if (!strcasecmp(interval, "off")) {
+        dc->chan_every = 0;
+        dc->chan_every_path = NULL;
+        return NULL;
+    }
+    if (v < apr_time_from_msec(100)) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not an interval of 100ms "
+                            "or more (e.g. 5s)", cmd->cmd->name, interval);
+    }
+    if (!path || *path != '/' || path[1] == '/' || strpbrk(path, " \t#<>\"")) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a local URL path "
+                            "(/...)", cmd->cmd->name, path ? path : "");
+    }
+    dc->chan_every = v;
+    dc->chan_every_path = path;
+    chan_configured = 1;
+    return NULL;
+}
+
+/* Does the configuration use channels at all (no ring otherwise)? */
+static int chan_in_config(ap_directive_t *d)
+{
+    for (; d; d = d->next) {
+        if (d->args && (!strcasecmp(d->directive, "SetHandler")
+                        || !strcasecmp(d->directive, "AddHandler"))
+            && (ap_strcasestr(d->args, H2P_CHAN_HANDLER)
+                || ap_strcasestr(d->args, H2P_PUB_HANDLER))) {
+            return 1;
+        }
+        if (chan_in_config(d->first_child)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int chan_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
+                           apr_pool_t *ptemp)
+{
+    (void)plog; (void)ptemp;
+    chan_buffer = chan_max_subs = -1;
+    chan_max_event = -1;
+    chan_store = NULL;
+    chan_configured = 0;
+    return ap_mutex_register(pconf, H2P_CHAN_MUTEX, NULL, APR_LOCK_DEFAULT,
+                             0) == APR_SUCCESS ? OK : HTTP_INTERNAL_SERVER_ERROR;
+}
+
+/* The ring: made once, kept across graceful restarts while its shape
+ * (H2PushChannelBuffer, H2PushChannelMaxEventSize) stays; every start-up
+ * bumps its generation, which ends the channels of the children before. */
+static int chan_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                            apr_pool_t *ptemp, server_rec *s)
+{
+    h2p_chan_retained *rt;
+    apr_uint32_t n = (apr_uint32_t)H2P_OR_DEFAULT(chan_buffer,
+                                                  H2P_CHAN_DEFAULT_BUFFER);
+    apr_uint32_t max = (apr_uint32_t)H2P_OR_DEFAULT(
+                           chan_max_event, H2P_CHAN_DEFAULT_MAX_EVENT);
+    apr_size_t bytes = h2p_chan_ring_bytes(n, max);
+
+    (void)plog; (void)ptemp;
+    chan_ring = NULL;
+    chan_mutex = NULL;
+    if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG
+        || (!chan_configured && !chan_in_config(ap_conftree))) {
+        return OK;
+    }
+    rt = ap_retained_data_get("mod_h2push-channel");
+    if (!rt) {
+        rt = ap_retained_data_create("mod_h2push-channel", sizeof(*rt));
+    }
+    if (rt->shm && (rt->nslots != n || rt->max_event != max)) {
+        apr_shm_destroy(rt->shm);      /* old children keep their mapping */
+        rt->shm = NULL;
+    }
+    if (!rt->shm) {
+        if (!bytes || apr_shm_create(&rt->shm, bytes, NULL,
+                                     s->process->pool) != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "h2push channel: "
+                         "cannot make %" APR_SIZE_T_FMT " bytes of shared "
+                         "memory for %u events of %u bytes", bytes, n, max);
+            rt->shm = NULL;
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        h2p_chan_ring_init(apr_shm_baseaddr_get(rt->shm), n, max);
+        rt->nslots = n;
+        rt->max_event = max;
+    }
+    if (!rt->mutex
+        && ap_global_mutex_create(&rt->mutex, NULL, H2P_CHAN_MUTEX, NULL, s,
+                                  s->process->pool, 0) != APR_SUCCESS) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    chan_ring = apr_shm_baseaddr_get(rt->shm);
+    chan_mutex = rt->mutex;
+    apr_atomic_inc32(&chan_ring->generation);
+    chan_ring->subscribers = 0;     /* children of before count no more */
+    h2p_chan_wake(chan_ring);
+    ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, "h2push channel: ring of %u "
+                 "events of up to %u bytes (%" APR_SIZE_T_FMT " bytes of "
+                 "shared memory), last event %" APR_UINT64_T_FMT, n, max,
+                 bytes, chan_ring->seq);
+    (void)pconf;
+    return OK;
+}
+
+static void chan_child_init(apr_pool_t *p, server_rec *s)
+{
+    (void)s;
+    if (chan_mutex) {
+        apr_global_mutex_child_init(&chan_mutex,
+                                    apr_global_mutex_lockfile(chan_mutex), p);
+    }
+}
+
+static int chan_stats(h2p_stat *out, int n)
+{
+    int i;
+
+    for (i = 0; i < H2P_CHS_N; ++i) {
+        out[n].group = "channel";
+        out[n].name = h2p_chan_stat_names[i];
+        out[n++].value = chan_ring ? apr_atomic_read64(&chan_ring->stats[i])
+                                   : 0;
+    }
+    out[n].group = "channel";
+    out[n].name = "subscribers";
+    out[n++].value = chan_ring ? apr_atomic_read32(&chan_ring->subscribers)
+                               : 0;
+    return n;
+}
+
+static void chan_count(int which, apr_uint64_t n)
+{
+    apr_atomic_add64(&chan_ring->stats[which], n);
+}
+
+/* The channel path of a subscriber's URL: without trailing slashes. */
+static const char *chan_path(apr_pool_t *p, const char *uri)
+{
+    apr_size_t n = strlen(uri);
+
+    while (n > 1 && uri[n - 1] == '/') {
+        --n;
+    }
+    return apr_pstrmemdup(p, uri, n);
+}
+
+static int chan_text(request_rec *r, int status, const char *text)
+{
+    r->status = status;
+    ap_set_content_type(r, "text/plain; charset=utf-8");
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    ap_rprintf(r, "%s\n", text);
+    return OK;
+}
+
+static apr_status_t chan_lock(void)
+{
+    return apr_global_mutex_lock(chan_mutex);
+}
+
+static void chan_unlock(void)
+{
+    apr_global_mutex_unlock(chan_mutex);
+}
+
+/* POST <channel>/<anything>: a form makes an event (201). */
+static int chan_publish(request_rec *r)
+{
+    apr_size_t max = chan_ring->max_event, limit = max * 3 + 16384, len = 0;
+    apr_array_header_t *fields = apr_array_make(r->pool, 8,
+                                                sizeof(h2p_chan_field));
+    const char *channel = h2p_chan_parent(r->pool, r->uri), *err, *loc;
+    h2p_chan_event ev, got;
+    char *body;
+    apr_uint64_t seq;
+    int dropped, rc;
+
+    if (r->method_number != M_POST) {
+        ap_allow_methods(r, REPLACE_ALLOW, "POST", NULL);
+        return HTTP_METHOD_NOT_ALLOWED;
+    }
+    if ((rc = ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK)) != OK) {
+        return rc;
+    }
+    if (r->remaining > (apr_off_t)limit) {
+        ap_discard_request_body(r);
+        return chan_text(r, HTTP_REQUEST_ENTITY_TOO_LARGE, apr_psprintf(
+                             r->pool, "the form is larger than %"
+                             APR_SIZE_T_FMT " bytes", limit));
+    }
+    body = apr_palloc(r->pool, limit + 1);
+    if (ap_should_client_block(r)) {
+        long got_n;
+        while ((got_n = ap_get_client_block(r, body + len, limit + 1 - len))
+               > 0) {
+            len += (apr_size_t)got_n;
+            if (len > limit) {
+                ap_discard_request_body(r);
+                return chan_text(r, HTTP_REQUEST_ENTITY_TOO_LARGE,
+                                 "the form is too large");
+            }
+        }
+        if (got_n < 0) {
+            return HTTP_BAD_REQUEST;
+        }
+    }
+    body[len] = '\0';
+    if ((err = h2p_chan_form_parse(r->pool, apr_table_get(r->headers_in,
+                                                          "Content-Type"),
+                                   body, len, fields)) != NULL
+        || (err = h2p_chan_event_from_form(r->pool, fields, &ev)) != NULL) {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "h2push channel %s: "
+                      "publish refused: %s", channel, err);
+        return chan_text(r, HTTP_BAD_REQUEST, err);
+    }
+    if (ev.len > max) {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "h2push channel %s: "
+                      "publish refused: %" APR_SIZE_T_FMT " bytes, "
+                      "H2PushChannelMaxEventSize is %" APR_SIZE_T_FMT,
+                      channel, ev.len, max);
+        return chan_text(r, HTTP_REQUEST_ENTITY_TOO_LARGE, apr_psprintf(
+                             r->pool, "the event is larger than %"
+                             APR_SIZE_T_FMT " bytes", max));
+    }
+    if (strlen(channel) > H2P_CHAN_PATH_MAX) {
+        return chan_text(r, HTTP_BAD_REQUEST, "channel path too long");
+    }
+    if (ev.kind == H2P_CHAN_URL) {
+        /* decided as a push candidate: what its pushed request would get
+         * (no credentials), within H2PushMaxSize */
+        h2p_req *rq = get_req(r);
+        const char *ctype, *path = apr_pstrmemdup(r->pool, ev.data,
+                                                  strcspn(ev.data, "?"));
+        h2p_reason why;
+
+        rq->mode = H2P_MODE_PUSH;
+        why = verify_path(rq, path, &ctype);
+        if (why != H2P_PROMISED) {
+            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "h2push channel %s: "
+                          "publish refused: %s is not pushable (%s)",
+                          channel, ev.data, h2p_reason_name(why));
+            return chan_text(r, HTTP_BAD_REQUEST, apr_psprintf(
+                                 r->pool, "url %s would not be pushed: %s",
+                                 ev.data, h2p_reason_name(why)));
+        }
+    }
+    ev.channel = channel;
+    if (chan_lock() != APR_SUCCESS) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    seq = h2p_chan_ring_put(chan_ring, &ev, apr_time_now(), &dropped);
+    if (seq) {
+        h2p_chan_ring_get(chan_ring, seq, r->pool, &got);
+    }
+    chan_unlock();
+    if (!seq) {
+        return chan_text(r, HTTP_BAD_REQUEST, "the event does not fit a "
+                         "slot (id, type or topics too long)");
+    }
+    h2p_chan_wake(chan_ring);
+    chan_count(H2P_CHS_PUBLISHED, 1);
+    if (dropped) {
+        chan_count(H2P_CHS_DROPPED, 1);
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "h2push channel %s: event "
+                  "%s published (%s %s, %" APR_SIZE_T_FMT " bytes, sequence %"
+                  APR_UINT64_T_FMT "%s)", channel, got.id,
+                  ev.kind == H2P_CHAN_URL ? "url" : "data",
+                  ev.kind == H2P_CHAN_URL ? ev.data : "", ev.len, seq,
+                  dropped ? ", the oldest event dropped" : "");
+    loc = apr_pstrcat(r->pool, strcmp(channel, "/") ? channel : "",
+                      "/events/", got.id, NULL);
+    apr_table_setn(r->headers_out, "Location", loc);
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    r->status = HTTP_CREATED;
+    ap_set_content_type(r, "application/json");
+    ap_rprintf(r, "{\"id\":\"%s\"}\n", got.id);
+    return OK;
+}
+
+/* GET <channel>/events/<id>: a data event's payload. */
+static int chan_event_resource(request_rec *r, const char *channel,
+                               const char *id)
+{
+    h2p_chan_event ev;
+    apr_uint64_t seq;
+    int found = 0;
+
+    if (r->method_number != M_GET) {
+        ap_allow_methods(r, REPLACE_ALLOW, "GET", NULL);
+        return HTTP_METHOD_NOT_ALLOWED;
+    }
+    if (chan_lock() != APR_SUCCESS) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    seq = h2p_chan_ring_find(chan_ring, channel, id);
+    found = seq && h2p_chan_ring_get(chan_ring, seq, r->pool, &ev);
+    chan_unlock();
+    if (!found) {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "h2push channel %s: "
+                      "event %s is not in the buffer", channel, id);
+        return HTTP_NOT_FOUND;
+    }
+    apr_table_setn(r->headers_out, "H2Push-Event-ID", ev.id);
+    apr_table_setn(r->headers_out, "H2Push-Topic",
+                   apr_array_pstrcat(r->pool, ev.topics, ','));
+    if (ev.kind == H2P_CHAN_URL) {
+        apr_table_setn(r->headers_out, "Location", ev.data);
+        return HTTP_SEE_OTHER;
+    }
+    ap_set_content_type(r, ev.type ? ev.type : "text/plain");
+    ap_set_content_length(r, (apr_off_t)ev.len);
+    if (!r->header_only && ev.len) {
+        ap_rwrite(ev.data, (int)ev.len, r);
+    }
+    return OK;
+}
+
+/* One subscriber's state. */
+typedef struct {
+    request_rec *r;
+    const char *channel;
+    apr_array_header_t *topics;    /* wanted; empty: every topic */
+    int push;                      /* push client, else SSE */
+    apr_bucket_brigade *bb;        /* SSE output */
+    apr_bucket_brigade *probe;     /* HTTP/1.1: is the client there? */
+    apr_uint64_t cursor;           /* the last sequence number seen */
+    apr_uint64_t delivered;
+    int counted;                   /* in ring->subscribers */
+    apr_uint32_t generation;
+} h2p_chan_sub;
+
+static apr_status_t chan_sub_cleanup(void *data)
+{
+    h2p_chan_sub *sub = data;
+
+    if (sub->counted && chan_ring
+        && sub->generation == apr_atomic_read32(&chan_ring->generation)) {
+        apr_atomic_dec32(&chan_ring->subscribers);
+    }
+    sub->counted = 0;
+    return APR_SUCCESS;
+}
+
+/* Send one 103 with a preload Link: mod_http2 pushes it. This module's
+ * own 103: the 1xx filter passes it as it is (decided at publish). */
+static int chan_send_103(h2p_chan_sub *sub, apr_pool_t *tmp, const char *url)
+{
+    request_rec *r = sub->r;
+    h2p_interim *in = interim_of(r->connection);
+    apr_table_t *saved = r->headers_out;
+
+    r->headers_out = apr_table_make(tmp, 1);
+    apr_table_setn(r->headers_out, "Link",
+                   apr_pstrcat(tmp, "<", url, ">; rel=preload", NULL));
+    r->status = HTTP_EARLY_HINTS;
+    r->status_line = "103 Early Hints";
+    if (in) {
+        in->bypass = 1;
+    }
+    ap_send_interim_response(r, 1);
+    if (in) {
+        in->bypass = 0;
+    }
+    r->headers_out = saved;
+    r->status = HTTP_OK;
+    r->status_line = NULL;
+    return !r->connection->aborted;
+}
+
+static int chan_send_sse(h2p_chan_sub *sub, const char *text)
+{
+    request_rec *r = sub->r;
+    apr_status_t rv;
+
+    apr_brigade_puts(sub->bb, NULL, NULL, text);
+    APR_BRIGADE_INSERT_TAIL(sub->bb, apr_bucket_flush_create(
+                                r->connection->bucket_alloc));
+    rv = ap_pass_brigade(r->output_filters, sub->bb);
+    apr_brigade_cleanup(sub->bb);
+    return rv == APR_SUCCESS && !r->connection->aborted;
+}
+
+static int chan_deliver(h2p_chan_sub *sub, apr_pool_t *tmp,
+                        const h2p_chan_event *ev, int replay)
+{
+    int ok;
+
+    if (sub->push) {
+        const char *url = ev->kind == H2P_CHAN_URL
+            ? h2p_chan_url_unique(tmp, ev->data, ev->id)
+            : apr_pstrcat(tmp, strcmp(sub->channel, "/") ? sub->channel : "",
+                          "/events/", ev->id, NULL);
+        ok = chan_send_103(sub, tmp, url);
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, sub->r, "h2push channel "
+                      "%s: event %s %s as a push of %s", sub->channel,
+                      ev->id, replay ? "replayed" : "delivered", url);
+    }
+    else {
+        ok = chan_send_sse(sub, h2p_chan_sse(tmp, ev, sub->topics));
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, sub->r, "h2push channel "
+                      "%s: event %s %s as server-sent event", sub->channel,
+                      ev->id, replay ? "replayed" : "delivered");
+    }
+    if (ok) {
+        chan_count(sub->push ? H2P_CHS_PUSHED : H2P_CHS_SSE, 1);
+        if (replay) {
+            chan_count(H2P_CHS_REPLAYED, 1);
+        }
+        sub->delivered++;
+    }
+    return ok;
+}
+
+/* Deliver what came after sub->cursor. 0: the client is gone. */
+static int chan_catch_up(h2p_chan_sub *sub, apr_pool_t *tmp, int replay)
+{
+    for (;;) {
+        h2p_chan_event evs[H2P_CHAN_BATCH];
+        apr_uint64_t seq, oldest, last;
+        int n = 0, i;
+
+        if (chan_lock() != APR_SUCCESS) {
+            return 0;
+        }
+        last = chan_ring->seq;
+        oldest = h2p_chan_ring_oldest(chan_ring);
+        if (sub->cursor + 1 < oldest) {
+            chan_count(H2P_CHS_MISSED, oldest - 1 - sub->cursor);
+            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, sub->r, "h2push "
+                          "channel %s: %" APR_UINT64_T_FMT " events left the "
+                          "buffer before this subscriber saw them",
+                          sub->channel, oldest - 1 - sub->cursor);
+            sub->cursor = oldest - 1;
+        }
+        for (seq = sub->cursor + 1; seq <= last && n < H2P_CHAN_BATCH;
+             ++seq) {
+            h2p_chan_event *ev = &evs[n];
+            sub->cursor = seq;
+            if (h2p_chan_ring_get(chan_ring, seq, tmp, ev)
+                && !strcmp(ev->channel, sub->channel)
+                && h2p_chan_topic_match(ev->topics, sub->topics)) {
+                ++n;
+            }
+        }
+        chan_unlock();
+        for (i = 0; i < n; ++i) {
+            if (!chan_deliver(sub, tmp, &evs[i], replay)) {
+                return 0;
+            }
+        }
+        if (sub->cursor >= last) {
+            return 1;
+        }
+    }
+}
+
+/* HTTP/1.1: has the client closed the connection? (On h2, mod_http2
+ * sets c->aborted for a reset or a disconnect.) A non-blocking
+ * speculative read through the connection's input filters (TLS too). */
+static int chan_h1_gone(h2p_chan_sub *sub)
+{
+    conn_rec *c = sub->r->connection;
+    apr_status_t rv;
+
+    if (c->master) {
+        return c->aborted;
+    }
+    if (!sub->probe) {
+        sub->probe = apr_brigade_create(sub->r->pool, c->bucket_alloc);
+    }
+    rv = ap_get_brigade(c->input_filters, sub->probe, AP_MODE_SPECULATIVE,
+                        APR_NONBLOCK_READ, 1);
+    apr_brigade_cleanup(sub->probe);
+    return c->aborted || (rv != APR_SUCCESS && !APR_STATUS_IS_EAGAIN(rv));
+}
+
+static int chan_stopping(h2p_chan_sub *sub)
+{
+    int state = AP_MPMQ_RUNNING;
+
+    ap_mpm_query(AP_MPMQ_MPM_STATE, &state);
+    return state == AP_MPMQ_STOPPING
+           || sub->generation != apr_atomic_read32(&chan_ring->generation);
+}
+
+/* GET <channel>[?topic=..&lastEventID=..]: hold the stream. */
+static int chan_subscribe(request_rec *r, h2p_dir_conf *dc)
+{
+    h2p_chan_sub *sub = apr_pcalloc(r->pool, sizeof(*sub));
+    apr_array_header_t *args = apr_array_make(r->pool, 4,
+                                              sizeof(h2p_chan_field));
+    const char *accept = apr_table_get(r->headers_in, "Accept");
+    const char *last_id = apr_table_get(r->headers_in, "Last-Event-ID");
+    const char *push_var = h2_var(r, "H2_PUSH"), *why = "";
+    apr_interval_time_t max_age = H2P_OR_DEFAULT(dc->chan_max_age,
+                                                 H2P_CHAN_DEFAULT_MAX_AGE);
+    apr_interval_time_t heartbeat = H2P_OR_DEFAULT(
+                                        dc->chan_heartbeat,
+                                        H2P_CHAN_DEFAULT_HEARTBEAT);
+    apr_interval_time_t every = dc->chan_every_path && dc->chan_every > 0
+                                ? dc->chan_every : 0;
+    apr_time_t start = apr_time_now(), next_hb, next_tick, deadline;
+    apr_uint64_t ticks = 0;
+    apr_pool_t *tmp;
+    long max_subs = H2P_OR_DEFAULT(chan_max_subs, H2P_CHAN_DEFAULT_MAX_SUBS);
+    int i, ok = 1;
+
+    if (r->method_number != M_GET) {
+        ap_allow_methods(r, REPLACE_ALLOW, "GET", NULL);
+        return HTTP_METHOD_NOT_ALLOWED;
+    }
+    sub->r = r;
+    sub->channel = chan_path(r->pool, r->uri);
+    sub->topics = apr_array_make(r->pool, 4, sizeof(const char *));
+    if (r->args && h2p_chan_urlencoded(r->pool, r->args, strlen(r->args),
+                                       args)) {
+        return chan_text(r, HTTP_BAD_REQUEST, "bad query string");
+    }
+    for (i = 0; i < args->nelts; ++i) {
+        h2p_chan_field *f = &APR_ARRAY_IDX(args, i, h2p_chan_field);
+        if (!strcmp(f->name, "topic") && h2p_chan_topic_ok(f->value)) {
+            APR_ARRAY_PUSH(sub->topics, const char *) = f->value;
+        }
+        else if (!strcmp(f->name, "lastEventID") && *f->value) {
+            last_id = f->value;
+        }
+    }
+    sub->push = push_var && !strcmp(push_var, "on")
+                && !h2_var(r, "H2_PUSHED")
+                && !(accept && ap_strcasestr(accept, "text/event-stream"));
+    sub->generation = apr_atomic_read32(&chan_ring->generation);
+    if (apr_atomic_inc32(&chan_ring->subscribers) >= (apr_uint32_t)max_subs) {
+        apr_atomic_dec32(&chan_ring->subscribers);
+        chan_count(H2P_CHS_REFUSED, 1);
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "h2push channel %s: "
+                      "subscriber refused: H2PushChannelMaxSubscribers (%ld) "
+                      "reached", sub->channel, max_subs);
+        apr_table_setn(r->err_headers_out, "Retry-After", "5");
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
+    sub->counted = 1;
+    apr_pool_cleanup_register(r->pool, sub, chan_sub_cleanup,
+                              apr_pool_cleanup_null);
+    chan_count(H2P_CHS_SUBSCRIBED, 1);
+    apr_pool_create(&tmp, r->pool);
+    apr_pool_tag(tmp, "h2push-channel");
+
+    /* where to start: after Last-Event-ID (all held events of the channel
+     * when that id is no longer held), else from now */
+    if (chan_lock() != APR_SUCCESS) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    sub->cursor = chan_ring->seq;
+    if (last_id) {
+        apr_uint64_t at = h2p_chan_id_ok(last_id)
+                          ? h2p_chan_ring_find(chan_ring, sub->channel,
+                                               last_id) : 0;
+        sub->cursor = at ? at : h2p_chan_ring_oldest(chan_ring) - 1;
+        why = at ? ", replaying after it" : ", not held: replaying every "
+                                            "held event";
+    }
+    chan_unlock();
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "h2push channel %s: "
+                  "subscribed as a %s client (%s%s), topics %s, last event "
+                  "id %s%s, max age %" APR_TIME_T_FMT " s", sub->channel,
+                  sub->push ? "push" : "server-sent events",
+                  sub->push ? "push enabled" : push_var ? (accept &&
+                  ap_strcasestr(accept, "text/event-stream")
+                  ? "Accept: text/event-stream" : "push not enabled")
+                  : "not HTTP/2", "",
+                  sub->topics->nelts ? apr_array_pstrcat(r->pool, sub->topics,
+                                                         ',') : "(all)",
+                  last_id ? last_id : "-", why, apr_time_sec(max_age));
+
+    if (!sub->push) {
+        ap_set_content_type(r, "text/event-stream; charset=utf-8");
+        apr_table_setn(r->headers_out, "Cache-Control", "no-cache");
+        apr_table_setn(r->headers_out, "X-Accel-Buffering", "no");
+        apr_table_setn(r->subprocess_env, "no-gzip", "1");
+        sub->bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+        ok = chan_send_sse(sub, ": h2push channel\n\n");
+    }
+    deadline = start + max_age;
+    next_hb = start + heartbeat;
+    next_tick = start + every;
+    if (ok) {
+        ok = chan_catch_up(sub, tmp, last_id != NULL);
+    }
+    while (ok) {
+        apr_time_t now = apr_time_now(), until = now + H2P_CHAN_POLL;
+        apr_uint32_t seen;
+
+        apr_pool_clear(tmp);
+        if (chan_h1_gone(sub)) {
+            why = "the client went away";
+            break;
+        }
+        if (chan_stopping(sub)) {
+            why = "the server restarts or stops";
+            break;
+        }
+        if (now >= deadline) {
+            why = "H2PushChannelMaxAge reached";
+            break;
+        }
+        if (every && now >= next_tick) {
+            h2p_chan_event ev;
+
+            memset(&ev, 0, sizeof(ev));
+            ev.kind = H2P_CHAN_URL;
+            ev.id = apr_psprintf(tmp, "tick-%" APR_UINT64_T_FMT "-%"
+                                 APR_TIME_T_FMT, ++ticks, start);
+            ev.channel = sub->channel;
+            ev.topics = apr_array_make(tmp, 1, sizeof(const char *));
+            APR_ARRAY_PUSH(ev.topics, const char *) = "tick";
+            ev.data = dc->chan_every_path;
+            ev.len = strlen(ev.data);
+            if (sub->push) {
+                ok = chan_deliver(sub, tmp, &ev, 0);
+            }
+            else {
+                /* no id: a tick is not replayed, and must not move the
+                 * client's Last-Event-ID */
+                ok = chan_send_sse(sub, apr_pstrcat(tmp, "event: tick\n"
+                                                    "data: ", ev.data,
+                                                    "\n\n", NULL));
+                if (ok) {
+                    chan_count(H2P_CHS_SSE, 1);
+                }
+            }
+            next_tick += every;
+            if (next_tick <= now) {
+                next_tick = now + every;
+            }
+            continue;
+        }
+        if (!sub->push && now >= next_hb) {
+            ok = chan_send_sse(sub, ": hb\n\n");
+            next_hb = now + heartbeat;
+            continue;
+        }
+        seen = apr_atomic_read32(&chan_ring->wake);
+        if (chan_ring->seq > sub->cursor) {
+            ok = chan_catch_up(sub, tmp, 0);
+            continue;
+        }
+        if (deadline < until) {
+            until = deadline;
+        }
+        if (every && next_tick < until) {
+            until = next_tick;
+        }
+        if (!sub->push && next_hb < until) {
+            until = next_hb;
+        }
+        h2p_chan_wait(chan_ring, seen, until - now);
+    }
+    if (!ok) {
+        why = "the client went away";
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "h2push channel %s: closed "
+                  "after %" APR_TIME_T_FMT " ms, %" APR_UINT64_T_FMT
+                  " events delivered (%s)", sub->channel,
+                  apr_time_as_msec(apr_time_now() - start), sub->delivered,
+                  why);
+    apr_pool_destroy(tmp);
+    chan_sub_cleanup(sub);
+    if (sub->push) {
+        r->status = HTTP_NO_CONTENT;    /* the final response, at last */
+    }
+    return OK;
+}
+
+static int chan_handler(request_rec *r)
+{
+    h2p_dir_conf *dc;
+    const char *id;
+    int publish;
+
+    if (!r->handler || (strcmp(r->handler, H2P_CHAN_HANDLER)
+                        && strcmp(r->handler, H2P_PUB_HANDLER))) {
+        return DECLINED;
+    }
+    publish = !strcmp(r->handler, H2P_PUB_HANDLER);
+    if (!chan_ring) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "h2push channel: no "
+                      "event buffer (the handler was not seen in the "
+                      "configuration)");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    if (r->main) {
+        return DECLINED;
+    }
+    if (publish) {
+        return chan_publish(r);
+    }
+    dc = ap_get_module_config(r->per_dir_config, &h2push_module);
+    /* <channel>/events/<id>: an event */
+    {
+        const char *ev = strstr(r->uri, "/events/");
+        if (ev && h2p_chan_event_path(r->pool, apr_pstrmemdup(
+                                          r->pool, r->uri, ev - r->uri),
+                                      r->uri, &id)) {
+            return chan_event_resource(r, chan_path(r->pool, apr_pstrmemdup(
+                                           r->pool, r->uri,
+                                           ev == r->uri ? 1 : ev - r->uri)),
+                                       id);
+        }
+    }
+    return chan_subscribe(r, dc);
+}
+
+/* The pushed request of a URL event: "h2push-event=<id>" made its URL
+ * unique (mod_http2 pushes a URL once per connection); the resource is
+ * served as if it were not there. */
+static int chan_post_read_request(request_rec *r)
+{
+    int found;
+
+    if (r->args && strstr(r->args, "h2push-event=")) {
+        const char *args = h2p_chan_strip_marker(r->pool, r->args, &found);
+        if (found) {
+            r->args = (char *)args;
+            r->parsed_uri.query = (char *)args;
+            apr_table_setn(r->subprocess_env, "H2PUSH_CHANNEL_EVENT", "1");
+        }
+    }
+    return DECLINED;
 }
 
 /* ------------------------------------------------------------------ */
@@ -3102,6 +3974,25 @@ static const command_rec h2p_cmds[] = {
     AP_INIT_TAKE1("H2PushHTMLScanMax", cmd_scan_max, NULL, OR_FILEINFO,
         "bytes of an HTML response scanned (and held back) at most "
         "(default 32K)"),
+    /* push channels */
+    AP_INIT_TAKE1("H2PushChannelBuffer", cmd_chan_count, &chan_buffer,
+        RSRC_CONF, "events the channels' shared buffer holds (default 1000)"),
+    AP_INIT_TAKE1("H2PushChannelMaxEventSize", cmd_chan_max_event, NULL,
+        RSRC_CONF, "bytes of an event's payload at most (default 64K)"),
+    AP_INIT_TAKE1("H2PushChannelMaxSubscribers", cmd_chan_count,
+        &chan_max_subs, RSRC_CONF,
+        "subscribers held open at once, whole server (default 1000)"),
+    AP_INIT_TAKE1("H2PushChannelStore", cmd_chan_store, NULL, RSRC_CONF,
+        "shm: where events are kept (shared memory of this server)"),
+    AP_INIT_TAKE1("H2PushChannelMaxAge", cmd_chan_interval, NULL,
+        RSRC_CONF | ACCESS_CONF, "how long a subscriber is held (default 1h)"),
+    AP_INIT_TAKE1("H2PushChannelHeartbeat", cmd_chan_interval, (void *)1,
+        RSRC_CONF | ACCESS_CONF,
+        "interval of the event-stream comment line (default 25s)"),
+    AP_INIT_TAKE12("H2PushChannelEvery", cmd_chan_every, NULL,
+        RSRC_CONF | ACCESS_CONF,
+        "<interval> <path> | off: push <path> to each subscriber of this "
+        "channel every interval"),
     { NULL }
 };
 
@@ -3138,6 +4029,13 @@ static void h2p_register_hooks(apr_pool_t *p)
     h2p_html_filter_handle = ap_register_output_filter(H2P_HTML_FILTER_NAME,
                                                        h2p_html_filter, NULL,
                                                        AP_FTYPE_CONTENT_SET - 1);
+    /* push channels */
+    ap_hook_pre_config(chan_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_config(chan_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(chan_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_read_request(chan_post_read_request, NULL, NULL,
+                              APR_HOOK_MIDDLE);
+    ap_hook_handler(chan_handler, NULL, NULL, APR_HOOK_MIDDLE);
 }
 
 AP_DECLARE_MODULE(h2push) = {

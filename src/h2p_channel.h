@@ -62,7 +62,8 @@ typedef struct {
     apr_uint32_t max_event;     /* payload bytes a slot holds */
     apr_uint32_t slot_size;
     volatile apr_uint32_t wake; /* futex word: +1 at every publish */
-    volatile apr_uint32_t stopping; /* set: every waiter should end */
+    volatile apr_uint32_t generation; /* +1 at every start-up: waiters of
+                                   an older one end */
     volatile apr_uint32_t subscribers; /* now (apr_atomic) */
     apr_uint32_t pad;
     apr_uint64_t seq;           /* the last event's number, 0: none yet */
