@@ -19,6 +19,7 @@ use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use H2PushTest qw(:all);
 use File::Spec ();
+use File::Path ();
 use File::Temp ();
 use IPC::Open2 ();
 use JSON::PP ();
@@ -81,9 +82,9 @@ sub bg_done {
 # Wait until $n "subscribed" lines for $chan appeared in the error log
 # after $mark.
 sub subscribed {
-    my($mark, $n, $chan) = @_;
+    my($mark, $n, $chan, $log) = @_;
     my $re = qr/h2push channel \Q$chan\E: subscribed/;
-    my $text = wait_log('error_log', $mark,
+    my $text = wait_log($log || 'error_log', $mark,
                         qr/(?:$re.*\n(?s:.*)){$n}/, 10);
     my @l = $text =~ /$re/g;
     return scalar @l;
@@ -395,6 +396,86 @@ my %ids;
     }
     is(status_json(vhost => $V)->{'channel.subscribers'}, 0,
        'after resets and disconnects: no subscriber counted');
+}
+
+# ---------------------------------------------------------------------------
+# A standalone server: the buffer drops its oldest event first,
+# H2PushChannelMaxSubscribers answers 503 + Retry-After, a graceful restart
+# ends every channel within 2 s (push: the final 204; SSE: the end of the
+# body) and keeps the buffer, a stop ends every channel within 2 s.
+{
+    my $dir = File::Spec->catdir($LOGS, 'channel');
+    File::Path::rmtree($dir);
+    File::Path::mkpath("$dir/htdocs");
+    my $sport = free_port();
+    my $srv = apache_standalone(dir => $dir, name => 'S', port => $sport,
+        modules => ['status'],
+        lines => ['Protocols h2c http/1.1', 'H2Direct on',
+                  'H2PushChannelBuffer 3', 'H2PushChannelMaxSubscribers 2',
+                  '<Location /ch>', '    SetHandler h2push-channel', '</Location>',
+                  '<Location /ch/publish>', '    SetHandler h2push-publish',
+                  '</Location>']);
+    ok($srv->{ok}, 'standalone: started') or diag $srv->{configtest};
+    my $elog = $srv->{error_log};
+    my %sp = (port => $sport, path => '/ch/publish', user => 0);
+    my @e = map { publish(%sp, form => ['topic=t', "data=event $_"]) } 1 .. 4;
+    is_deeply([map { $_->{status} } @e], [201, 201, 201, 201], 'standalone: four publishes');
+    my @eid = map { ($_->{body} =~ /"id":"([^"]+)"/)[0] // '?' } @e;
+    my $g1 = http(port => $sport, path => "/ch/events/$eid[0]");
+    my $g2 = http(port => $sport, path => "/ch/events/$eid[1]");
+    is($g1->{code}, 404, 'buffer of 3: the oldest of four events left it (404)');
+    is("$g2->{code} $g2->{body}", "200 event 2", 'buffer of 3: the second is held');
+    is(status_json(port => $sport)->{'channel.dropped'}, 1, 'status: channel.dropped 1');
+
+    # two subscribers: a push client and an SSE client; the third is refused
+    my $mark = log_mark($elog);
+    my $ng = nghttp_bg('/ch', port => $sport);
+    my $sse = sse_bg('/ch', port => $sport);
+    is(subscribed($mark, 2, '/ch', $elog), 2, 'standalone: two subscribers held');
+    my $third = curl_v(port => $sport, path => '/ch');
+    is($third->{status}, 503, 'H2PushChannelMaxSubscribers 2: the third gets 503');
+    like(join(' ', header_values($third, 'retry-after')), qr/^\d+$/,
+         '503 with Retry-After');
+    my $st = status_json(port => $sport);
+    is($st->{'channel.subscribers'}, 2, 'status: 2 subscribers now');
+    is($st->{'channel.refused'}, 1, 'status: channel.refused 1');
+
+    # graceful restart: both end within 2 s
+    my $t0 = Time::HiRes::time();
+    ok(graceful_restart($srv), 'graceful restart done');
+    bg_done($_, 5) for $ng, $sse;
+    my $nl = nglog($ng);
+    is($nl->status($nl->sid_of('/ch')), 204, 'graceful: the push client got its final 204');
+    cmp_ok($ng->{ended} - $t0, '<', 2, 'graceful: the push channel ended within 2 s');
+    is($sse->{rc}, 0, 'graceful: the SSE response ended cleanly');
+    cmp_ok($sse->{ended} - $t0, '<', 2, 'graceful: the SSE channel ended within 2 s');
+    like(log_since($elog, $mark), qr/closed after .*the server restarts or stops/,
+         'graceful: the log says why');
+
+    # the buffer survived: a reconnect replays what came after event 2
+    $mark = log_mark($elog);
+    my $re = sse_bg('/ch', port => $sport, headers => ["Last-Event-ID: $eid[1]"]);
+    wait_log($elog, $mark, qr/event \Q$eid[3]\E replayed/, 10);
+    kill 'TERM', $re->{pid};
+    bg_done($re, 5);
+    wait_log($elog, $mark, qr{/ch: closed after}, 5);
+    is($re->{text}, ": h2push channel\n\n"
+                  . "id: $eid[2]\nevent: t\ndata: event 3\n\n"
+                  . "id: $eid[3]\nevent: t\ndata: event 4\n\n",
+       'after graceful: Last-Event-ID replays the events after it (buffer kept)');
+    is(status_json(port => $sport)->{'channel.subscribers'}, 0,
+       'after graceful: no subscriber counted');
+
+    # stop: both end within 2 s
+    $mark = log_mark($elog);
+    $ng = nghttp_bg('/ch', port => $sport);
+    $sse = sse_bg('/ch', port => $sport);
+    is(subscribed($mark, 2, '/ch', $elog), 2, 'stop: two subscribers held');
+    $t0 = Time::HiRes::time();
+    ok(stop_spawned('apache-S'), 'stop: the server exited');
+    bg_done($_, 5) for $ng, $sse;
+    cmp_ok($ng->{ended} - $t0, '<', 2, 'stop: the push client\'s connection ended within 2 s');
+    cmp_ok($sse->{ended} - $t0, '<', 2, 'stop: the SSE client\'s response ended within 2 s');
 }
 
 done_testing();
