@@ -64,6 +64,7 @@
 #include "h2p_chars.h"
 #include "h2p_version.h"
 #include "h2p_channel.h"
+#include "h2p_redis.h"
 
 module AP_MODULE_DECLARE_DATA h2push_module;
 
@@ -2637,6 +2638,8 @@ static int h2p_status_hook(request_rec *r, int flags)
 static long chan_buffer = -1, chan_max_subs = -1;
 static apr_off_t chan_max_event = -1;
 static const char *chan_store;            /* NULL: shared memory */
+static const char *chan_redis_host, *chan_redis_prefix;
+static apr_port_t chan_redis_port;
 static int chan_configured;               /* a handler or directive names it */
 
 /* This generation's ring and mutex (retained: survive graceful). */
@@ -2701,9 +2704,16 @@ static const char *cmd_chan_store(cmd_parms *cmd, void *dconf,
         chan_store = NULL;
         return NULL;
     }
-    return apr_psprintf(cmd->pool, "%s: '%s': only 'shm' (shared memory, "
-                        "one server) is supported by this build",
-                        cmd->cmd->name, arg);
+    if (!h2p_chan_redis_url(cmd->pool, arg, &chan_redis_host,
+                            &chan_redis_port, &chan_redis_prefix)) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is neither shm nor "
+                            "redis://host:port[/key-prefix] (host: letters, "
+                            "digits, '.', '-'; port 1-65535; prefix: 1-64 of "
+                            "letters, digits, _ . : -)", cmd->cmd->name, arg);
+    }
+    chan_store = arg;
+    chan_configured = 1;
+    return NULL;
 }
 
 static const char *cmd_chan_interval(cmd_parms *cmd, void *dconf,
@@ -2733,7 +2743,13 @@ static const char *cmd_chan_every(cmd_parms *cmd, void *dconf,
     h2p_dir_conf *dc = dconf;
     apr_interval_time_t v = h2p_chan_interval(interval);
 
+    const char *c;
+
     if (!strcasecmp(interval, "off")) {
+        if (path) {
+            return apr_psprintf(cmd->pool, "%s: 'off' takes no path",
+                                cmd->cmd->name);
+        }
         dc->chan_every = 0;
         dc->chan_every_path = NULL;
         return NULL;
@@ -2742,9 +2758,16 @@ static const char *cmd_chan_every(cmd_parms *cmd, void *dconf,
         return apr_psprintf(cmd->pool, "%s: '%s' is not an interval of 100ms "
                             "or more (e.g. 5s)", cmd->cmd->name, interval);
     }
-    if (!path || *path != '/' || path[1] == '/' || strpbrk(path, " \t#<>\"")) {
+    for (c = path; c && *c; ++c) {
+        if ((unsigned char)*c <= 0x20 || (unsigned char)*c >= 0x7f
+            || strchr("<>\"#\\", *c)) {
+            break;
+        }
+    }
+    if (!path || *path != '/' || path[1] == '/' || *c) {
         return apr_psprintf(cmd->pool, "%s: '%s' is not a local URL path "
-                            "(/...)", cmd->cmd->name, path ? path : "");
+                            "(/..., no spaces, controls, <>\"#\\)",
+                            cmd->cmd->name, path ? path : "");
     }
     dc->chan_every = v;
     dc->chan_every_path = path;
@@ -2840,12 +2863,16 @@ static int chan_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     return OK;
 }
 
+static void chan_follower_start(apr_pool_t *p, server_rec *s);
+
 static void chan_child_init(apr_pool_t *p, server_rec *s)
 {
-    (void)s;
     if (chan_mutex) {
         apr_global_mutex_child_init(&chan_mutex,
                                     apr_global_mutex_lockfile(chan_mutex), p);
+        if (chan_store) {
+            chan_follower_start(p, s);
+        }
     }
 }
 
@@ -2901,13 +2928,367 @@ static void chan_unlock(void)
     apr_global_mutex_unlock(chan_mutex);
 }
 
+/* H2PushChannelStore redis://host:port/prefix: a publish goes to the Redis
+ * stream <prefix>:events (XADD, MAXLEN ~ H2PushChannelBuffer; ids from
+ * INCR <prefix>:seq unless given); in every Apache, one child process
+ * (elected through the ring's header) copies the stream into its ring
+ * (XREAD BLOCK), where the subscribers and event resources read as with
+ * shared memory alone. A ring that starts empty (a new server) is first
+ * filled from the newest entries of the stream (XREVRANGE). */
+
+#define H2P_CHAN_REDIS_TIMEOUT apr_time_from_sec(2)
+#define H2P_CHAN_FOLLOW_BLOCK  "250"          /* ms an XREAD blocks */
+
+#if APR_HAS_THREADS
+static apr_thread_t *chan_follower;
+#endif
+static volatile int chan_follower_stop;
+
+static const char *chan_redis_key(apr_pool_t *p, const char *what)
+{
+    return apr_pstrcat(p, chan_redis_prefix, ":", what, NULL);
+}
+
+static int chan_redis_ok(const h2p_resp *rep)
+{
+    return rep && rep->type != H2P_RESP_ERROR;
+}
+
+/* Publish ev to Redis; its id (given or INCR) in *id. NULL or a reason. */
+static const char *chan_redis_publish(request_rec *r, h2p_chan_event *ev,
+                                      const char **id)
+{
+    h2p_redis *rc;
+    h2p_resp *rep = NULL;
+    const char *argv[20];
+    apr_size_t lens[20];
+    int argc = 0;
+    apr_status_t rv;
+
+    if ((rv = h2p_redis_connect(&rc, r->pool, chan_redis_host,
+                                chan_redis_port, H2P_CHAN_REDIS_TIMEOUT))
+        != APR_SUCCESS) {
+        return apr_psprintf(r->pool, "cannot connect to redis %s:%u (%pm)",
+                            chan_redis_host, chan_redis_port, &rv);
+    }
+    *id = ev->id;
+    if (!*id) {
+        argv[0] = "INCR";
+        argv[1] = chan_redis_key(r->pool, "seq");
+        if (h2p_redis_cmd(rc, r->pool, &rep, H2P_CHAN_REDIS_TIMEOUT, 2, argv,
+                          NULL) != APR_SUCCESS
+            || rep->type != H2P_RESP_INT) {
+            h2p_redis_close(rc);
+            return "redis INCR failed";
+        }
+        *id = apr_psprintf(r->pool, "%" APR_INT64_T_FMT, rep->integer);
+    }
+#define ARG(s, n) (argv[argc] = (s), lens[argc++] = (n))
+#define SARG(s) ARG((s), strlen(s))
+    SARG("XADD");
+    SARG(chan_redis_key(r->pool, "events"));
+    SARG("MAXLEN");
+    SARG("~");
+    SARG(apr_psprintf(r->pool, "%u", chan_ring->nslots));
+    SARG("*");
+    SARG("c"); SARG(ev->channel);
+    SARG("t"); SARG(apr_array_pstrcat(r->pool, ev->topics, '\n'));
+    SARG("k"); SARG(ev->kind == H2P_CHAN_URL ? "u" : "d");
+    SARG("y"); SARG(ev->type ? ev->type : "");
+    SARG("i"); SARG(*id);
+    SARG("d"); ARG(ev->data, ev->len);
+#undef SARG
+#undef ARG
+    rv = h2p_redis_cmd(rc, r->pool, &rep, H2P_CHAN_REDIS_TIMEOUT, argc, argv,
+                       lens);
+    h2p_redis_close(rc);
+    if (rv != APR_SUCCESS || !chan_redis_ok(rep)) {
+        return apr_psprintf(r->pool, "redis XADD failed: %s",
+                            rep && rep->str ? rep->str : "no reply");
+    }
+    return NULL;
+}
+
+/* One stream entry [id, [field, value, ...]] into the ring (locked by the
+ * caller); 1 when it was an event. */
+static int chan_follow_put(apr_pool_t *p, const h2p_resp *entry)
+{
+    h2p_chan_event ev;
+    const h2p_resp *f;
+    int i, dropped;
+
+    if (!entry || entry->type != H2P_RESP_ARRAY || entry->n != 2
+        || entry->elts[0]->type != H2P_RESP_BULK
+        || (f = entry->elts[1])->type != H2P_RESP_ARRAY) {
+        return 0;
+    }
+    memset(&ev, 0, sizeof(ev));
+    ev.kind = H2P_CHAN_DATA;
+    ev.topics = apr_array_make(p, 2, sizeof(const char *));
+    for (i = 0; i + 1 < f->n; i += 2) {
+        const h2p_resp *k = f->elts[i], *v = f->elts[i + 1];
+        if (k->type != H2P_RESP_BULK || v->type != H2P_RESP_BULK || v->nil) {
+            continue;
+        }
+        switch (k->len == 1 ? k->str[0] : 0) {
+        case 'c': ev.channel = v->str; break;
+        case 'k': ev.kind = v->str[0] == 'u' ? H2P_CHAN_URL : H2P_CHAN_DATA;
+                  break;
+        case 'y': ev.type = *v->str ? v->str : NULL; break;
+        case 'i': ev.id = v->str; break;
+        case 'd': ev.data = v->str; ev.len = v->len; break;
+        case 't': {
+            char *last, *t, *s = apr_pstrdup(p, v->str);
+            for (t = apr_strtok(s, "\n", &last); t;
+                 t = apr_strtok(NULL, "\n", &last)) {
+                APR_ARRAY_PUSH(ev.topics, const char *) = t;
+            }
+            break;
+        }
+        }
+    }
+    apr_cpystrn(chan_ring->store_last, entry->elts[0]->str,
+                sizeof(chan_ring->store_last));
+    if (!ev.channel || !ev.data || !ev.id) {
+        return 0;
+    }
+    if (!h2p_chan_ring_put(chan_ring, &ev, apr_time_now(), &dropped)) {
+        return 0;
+    }
+    if (dropped) {
+        chan_count(H2P_CHS_DROPPED, 1);
+    }
+    return 1;
+}
+
+/* Am I (this process) the follower? Take over when the follower gave no
+ * sign of life for 2 s. */
+static int chan_follow_elect(void)
+{
+    apr_uint32_t me = (apr_uint32_t)getpid();
+    apr_time_t now = apr_time_now();
+    int mine;
+
+    if (chan_lock() != APR_SUCCESS) {
+        return 0;
+    }
+    mine = chan_ring->follower_pid == me;
+    if (!mine && now - chan_ring->follower_beat > apr_time_from_sec(2)) {
+        chan_ring->follower_pid = me;
+        mine = 1;
+    }
+    if (mine) {
+        chan_ring->follower_beat = now;
+    }
+    chan_unlock();
+    return mine;
+}
+
+static void *APR_THREAD_FUNC chan_follow(apr_thread_t *thread, void *data)
+{
+    server_rec *s = data;
+    apr_pool_t *p, *it;
+    h2p_redis *rc = NULL;
+    const char *key;
+    int was_leader = 0, complained = 0;
+
+    (void)thread;
+    apr_pool_create(&p, NULL);
+    apr_pool_create(&it, p);
+    key = chan_redis_key(p, "events");
+    while (!chan_follower_stop) {
+        int state = AP_MPMQ_RUNNING;
+        h2p_resp *rep = NULL;
+        const char *argv[8];
+        int i, j, n = 0;
+
+        apr_pool_clear(it);
+        ap_mpm_query(AP_MPMQ_MPM_STATE, &state);
+        if (state == AP_MPMQ_STOPPING) {
+            break;
+        }
+        if (!chan_follow_elect()) {
+            was_leader = 0;
+            apr_sleep(apr_time_from_msec(500));
+            continue;
+        }
+        if (!was_leader) {
+            ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, "h2push channel: "
+                         "this process copies redis %s:%u %s into the "
+                         "buffer", chan_redis_host, chan_redis_port, key);
+            was_leader = 1;
+        }
+        if (!rc) {
+            apr_status_t rv = h2p_redis_connect(&rc, p, chan_redis_host,
+                                                chan_redis_port,
+                                                H2P_CHAN_REDIS_TIMEOUT);
+            if (rv != APR_SUCCESS) {
+                rc = NULL;
+                if (!complained++) {
+                    ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, "h2push "
+                                 "channel: cannot connect to redis %s:%u",
+                                 chan_redis_host, chan_redis_port);
+                }
+                apr_sleep(apr_time_from_msec(500));
+                continue;
+            }
+            complained = 0;
+        }
+        if (!chan_ring->store_last[0]) {
+            /* a new buffer: the newest entries first, then in order */
+            argv[0] = "XREVRANGE"; argv[1] = key; argv[2] = "+";
+            argv[3] = "-"; argv[4] = "COUNT";
+            argv[5] = apr_psprintf(it, "%u", chan_ring->nslots);
+            if (h2p_redis_cmd(rc, it, &rep, H2P_CHAN_REDIS_TIMEOUT, 6, argv,
+                              NULL) != APR_SUCCESS
+                || rep->type != H2P_RESP_ARRAY) {
+                h2p_redis_close(rc);
+                rc = NULL;
+                continue;
+            }
+            if (chan_lock() == APR_SUCCESS) {
+                for (i = rep->n - 1; i >= 0; --i) {
+                    n += chan_follow_put(it, rep->elts[i]);
+                }
+                if (!chan_ring->store_last[0]) {
+                    apr_cpystrn(chan_ring->store_last, "0-0",
+                                sizeof(chan_ring->store_last));
+                }
+                chan_unlock();
+            }
+            ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, "h2push channel: "
+                         "%d events taken from redis into a new buffer", n);
+        }
+        else {
+            argv[0] = "XREAD"; argv[1] = "COUNT"; argv[2] = "100";
+            argv[3] = "BLOCK"; argv[4] = H2P_CHAN_FOLLOW_BLOCK;
+            argv[5] = "STREAMS"; argv[6] = key;
+            argv[7] = apr_pstrdup(it, chan_ring->store_last);
+            if (h2p_redis_cmd(rc, it, &rep, H2P_CHAN_REDIS_TIMEOUT, 8, argv,
+                              NULL) != APR_SUCCESS || !chan_redis_ok(rep)) {
+                h2p_redis_close(rc);
+                rc = NULL;
+                continue;
+            }
+            if (rep->type == H2P_RESP_ARRAY && !rep->nil
+                && chan_lock() == APR_SUCCESS) {
+                for (i = 0; i < rep->n; ++i) {
+                    const h2p_resp *st = rep->elts[i];
+                    if (st->type != H2P_RESP_ARRAY || st->n != 2
+                        || st->elts[1]->type != H2P_RESP_ARRAY) {
+                        continue;
+                    }
+                    for (j = 0; j < st->elts[1]->n; ++j) {
+                        n += chan_follow_put(it, st->elts[1]->elts[j]);
+                    }
+                }
+                chan_unlock();
+            }
+        }
+        if (n) {
+            h2p_chan_wake(chan_ring);
+        }
+    }
+    if (rc) {
+        h2p_redis_close(rc);
+    }
+    if (chan_lock() == APR_SUCCESS) {
+        if (chan_ring->follower_pid == (apr_uint32_t)getpid()) {
+            chan_ring->follower_beat = 0;   /* another takes over now */
+        }
+        chan_unlock();
+    }
+    apr_pool_destroy(p);
+    return NULL;
+}
+
+static apr_status_t chan_follower_cleanup(void *data)
+{
+    (void)data;
+    chan_follower_stop = 1;
+#if APR_HAS_THREADS
+    if (chan_follower) {
+        apr_status_t rv;
+        apr_thread_join(&rv, chan_follower);
+        chan_follower = NULL;
+    }
+#endif
+    return APR_SUCCESS;
+}
+
+static void chan_follower_start(apr_pool_t *p, server_rec *s)
+{
+#if APR_HAS_THREADS
+    chan_follower_stop = 0;
+    if (apr_thread_create(&chan_follower, NULL, chan_follow, s, p)
+        != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, "h2push channel: cannot "
+                     "start the redis follower thread");
+        return;
+    }
+    apr_pool_cleanup_register(p, NULL, chan_follower_cleanup,
+                              apr_pool_cleanup_null);
+#else
+    (void)p;
+    ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, "h2push channel: "
+                 "H2PushChannelStore redis needs threads");
+#endif
+}
+
+/* 201 Created, Location: <channel>/events/<id>, {"id":"<id>"} */
+static int chan_created(request_rec *r, const char *channel, const char *id)
+{
+    apr_table_setn(r->headers_out, "Location",
+                   apr_pstrcat(r->pool, strcmp(channel, "/") ? channel : "",
+                               "/events/", id, NULL));
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    r->status = HTTP_CREATED;
+    ap_set_content_type(r, "application/json");
+    ap_rprintf(r, "{\"id\":\"%s\"}\n", id);
+    return OK;
+}
+
+/* Publish through Redis; answer once this server's buffer holds the
+ * event (its follower copied it), 1 s at most. */
+static int chan_publish_redis(request_rec *r, h2p_chan_event *ev)
+{
+    const char *id = NULL, *err = chan_redis_publish(r, ev, &id);
+    apr_time_t until = apr_time_now() + apr_time_from_sec(1);
+    int held = 0;
+
+    if (err) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "h2push channel %s: "
+                      "publish failed: %s", ev->channel, err);
+        apr_table_setn(r->err_headers_out, "Retry-After", "5");
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
+    chan_count(H2P_CHS_PUBLISHED, 1);
+    while (!held && apr_time_now() < until) {
+        apr_uint32_t seen = apr_atomic_read32(&chan_ring->wake);
+        if (chan_lock() == APR_SUCCESS) {
+            held = h2p_chan_ring_find(chan_ring, ev->channel, id) != 0;
+            chan_unlock();
+        }
+        if (!held) {
+            h2p_chan_wait(chan_ring, seen, until - apr_time_now());
+        }
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "h2push channel %s: event "
+                  "%s published to redis %s:%u (%s %s, %" APR_SIZE_T_FMT
+                  " bytes)%s", ev->channel, id, chan_redis_host,
+                  chan_redis_port, ev->kind == H2P_CHAN_URL ? "url" : "data",
+                  ev->kind == H2P_CHAN_URL ? ev->data : "", ev->len,
+                  held ? "" : ", not yet in this server's buffer");
+    return chan_created(r, ev->channel, id);
+}
+
 /* POST <channel>/<anything>: a form makes an event (201). */
 static int chan_publish(request_rec *r)
 {
     apr_size_t max = chan_ring->max_event, limit = max * 3 + 16384, len = 0;
     apr_array_header_t *fields = apr_array_make(r->pool, 8,
                                                 sizeof(h2p_chan_field));
-    const char *channel = h2p_chan_parent(r->pool, r->uri), *err, *loc;
+    const char *channel = h2p_chan_parent(r->pool, r->uri), *err;
     h2p_chan_event ev, got;
     char *body;
     apr_uint64_t seq;
@@ -2983,6 +3364,9 @@ static int chan_publish(request_rec *r)
         }
     }
     ev.channel = channel;
+    if (chan_store) {
+        return chan_publish_redis(r, &ev);
+    }
     if (chan_lock() != APR_SUCCESS) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -3006,14 +3390,7 @@ static int chan_publish(request_rec *r)
                   ev.kind == H2P_CHAN_URL ? "url" : "data",
                   ev.kind == H2P_CHAN_URL ? ev.data : "", ev.len, seq,
                   dropped ? ", the oldest event dropped" : "");
-    loc = apr_pstrcat(r->pool, strcmp(channel, "/") ? channel : "",
-                      "/events/", got.id, NULL);
-    apr_table_setn(r->headers_out, "Location", loc);
-    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
-    r->status = HTTP_CREATED;
-    ap_set_content_type(r, "application/json");
-    ap_rprintf(r, "{\"id\":\"%s\"}\n", got.id);
-    return OK;
+    return chan_created(r, channel, got.id);
 }
 
 /* GET <channel>/events/<id>: a data event's payload. */

@@ -67,6 +67,14 @@ typedef struct {
     volatile apr_uint32_t subscribers; /* now (apr_atomic) */
     apr_uint32_t pad;
     apr_uint64_t seq;           /* the last event's number, 0: none yet */
+    /* H2PushChannelStore redis: the one child process that copies the
+     * Redis stream into the ring, its last sign of life, and the stream
+     * id of the last entry copied ("" before the first: the ring is then
+     * filled from the newest entries of the stream) */
+    volatile apr_uint32_t follower_pid;
+    apr_uint32_t pad2;
+    volatile apr_time_t follower_beat;
+    char store_last[48];
     apr_uint64_t stats[H2P_CHS_N];  /* apr_atomic */
 } h2p_chan_ring;
 

@@ -94,6 +94,13 @@ my %kind = (
     H2PushLearnScope   => 'flag',
     H2PushFromHTML     => 'flag',
     H2PushHTMLScanMax  => 'size',
+    H2PushChannelBuffer         => 'count:1:1000000',
+    H2PushChannelMaxSubscribers => 'count:1:1000000',
+    H2PushChannelMaxEventSize   => 'chsize',
+    H2PushChannelStore          => 'store',
+    H2PushChannelMaxAge         => 'interval',
+    H2PushChannelHeartbeat      => 'interval',
+    H2PushChannelEvery          => 'every',
 );
 my @directives = sort keys %kind;
 my %server_only = map { $_ => 1 }
@@ -102,6 +109,12 @@ my %server_only = map { $_ => 1 }
 # only in a directory section (<Location>, <Directory>...): the section is
 # what it names; its argument cases are tried inside <Location /x>
 my %dir_only = map { $_ => 1 } qw(H2PushLearnScope);
+# only in the main server's configuration (one event buffer per server):
+# refused in every section, <VirtualHost> included
+my %global_only = map { $_ => 1 }
+    qw(H2PushChannelBuffer H2PushChannelMaxSubscribers
+       H2PushChannelMaxEventSize H2PushChannelStore);
+$server_only{$_} = 1 for keys %global_only;
 
 # httpd's ap_getword_conf() and the argument counts of invoke_cmd().
 sub getword_conf {
@@ -221,7 +234,31 @@ sub oracle {
         }
         return 'valid';
     }
+    if ($k eq 'every') {    # TAKE12: off | <interval >= 100ms> <path>
+        my $w2 = getword_conf(\$line);
+        return 'invalid' if $w eq '' || $line ne '';
+        return $w2 eq '' ? 'valid' : 'invalid' if lc $w eq 'off';
+        my $us = interval_us($w);
+        return 'invalid' unless defined $us && $us >= 100000;
+        return $w2 =~ m{^/(?!/)} && $w2 !~ /[\x00-\x20\x7f-\xff<>"#\\]/
+               ? 'valid' : 'invalid';
+    }
     return 'invalid' if $w eq '' || $line ne '';
+    if ($k eq 'interval') { return defined interval_us($w) ? 'valid' : 'invalid' }
+    if ($k eq 'store') {
+        return 'valid' if lc $w eq 'shm';
+        return $w =~ m{^redis://[A-Za-z0-9.-]+:(\d{1,5})(?:/[A-Za-z0-9_.:-]{1,64})?$}
+               && $1 >= 1 && $1 <= 65535 ? 'valid' : 'invalid';
+    }
+    if ($k eq 'chsize') {   # a size from 1 to 16M
+        return 'invalid' unless $w =~ /^(\d+)([kKmMgG]?)$/;
+        my($n, $u) = ($1, lc $2);
+        my $unit = { '' => 1, k => 1024, m => 1024**2, g => 1024**3 }->{$u};
+        return 'invalid' unless dec_le($n, dec_div($INT64_MAX, $unit));
+        return 'invalid' if length($n) > 12;
+        my $v = $n * $unit;
+        return $v >= 1 && $v <= 16 * 1024 * 1024 ? 'valid' : 'invalid';
+    }
     if ($k eq 'flag') { return $w =~ /^(?:on|off)$/i ? 'valid' : 'invalid' }
     if ($k eq 'eh')   { return $w =~ /^(?:off|h2|on)$/i ? 'valid' : 'invalid' }
     if ($k =~ /^count:(\d+):(\d+)$/) {
@@ -237,6 +274,17 @@ sub oracle {
         return dec_le($n, dec_div($INT64_MAX, $unit)) ? 'valid' : 'invalid';
     }
     die "no oracle for $d";
+}
+
+# H2PushChannel* intervals: digits, then ms, s, m or h (none: seconds);
+# more than 0, at most 100000000 units. Microseconds, or undef.
+sub interval_us {
+    my $w = shift;
+    return undef unless $w =~ /^(\d+)(ms|s|m|h)?$/;
+    my($n, $u) = ($1, $2 // 's');
+    $n =~ s/^0+(?=\d)//;
+    return undef if length($n) > 9 || $n == 0 || $n > 100000000;
+    return $n * { ms => 1000, s => 1e6, m => 60e6, h => 3600e6 }->{$u};
 }
 
 # ---------------------------------------------------------------------------
@@ -280,6 +328,10 @@ my %valid = (
     learn    => ['on', 'off', 'on shmcb', 'On', qq{on "shmcb:$dir/learn(65536)"}],
     size     => ['0', '512', '1k', '2M', '1G', '007', $INT64_MAX, '8589934591G'],
     cookies  => ['_ga', '_ga _gid _pk_*', 'utm? "x*"', '_ga ""', "_ga '' bogus=1"],
+    chsize   => ['1', '64K', '1M', '16M', '16777216', '0016k'],
+    store    => ['shm', 'SHM', 'redis://127.0.0.1:6379', 'redis://redis.example:1/h2push'],
+    interval => ['1', '5s', '250ms', '2m', '1h', '0005s', '100000000ms'],
+    every    => ['1s /crt', '100ms /a/b.css?v=1', 'off', 'OFF', '5 "/quoted"', '2m /'],
 );
 my %bad_common = (
     'none'        => '',
@@ -430,6 +482,10 @@ my %good_arg = (
     H2PushEarlyHints => 'h2', H2PushFromHTML => 'on', H2PushHTMLScanMax => '8K',
     H2PushLearnMaxEntries => '100', H2PushLearnIgnoreCookies => '_ga',
     H2PushLearnScope => 'on',
+    H2PushChannelBuffer => '10', H2PushChannelMaxSubscribers => '10',
+    H2PushChannelMaxEventSize => '8K', H2PushChannelStore => 'shm',
+    H2PushChannelMaxAge => '10s', H2PushChannelHeartbeat => '5s',
+    H2PushChannelEvery => '5s /crt',
 );
 my @sections = (
     ['Directory',     '<Directory "/tmp">',        '</Directory>'],
@@ -444,6 +500,7 @@ for my $d (@directives) {
     for my $s (@sections) {
         my($sname, $open, $close) = @$s;
         my $ok = $dir_only{$d} ? $sname ne 'VirtualHost'
+                : $global_only{$d} ? 0
                 : $sname eq 'VirtualHost' || !$server_only{$d};
         add_case(name => "$d in <$sname>", directive => $d,
                  expect => $ok ? 'valid' : 'invalid',

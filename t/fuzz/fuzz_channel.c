@@ -12,7 +12,9 @@
  *     payload; a URL event's path starts with '/' but not "//";
  *   - put/get of an accepted event gives back its payload byte for byte;
  *   - the SSE text has no CR, and no line that starts with anything but
- *     "id: ", "event: ", "data: " or is empty.
+ *     "id: ", "event: ", "data: " or is empty;
+ *   - the whole input parsed as a Redis reply (h2p_resp_parse, the
+ *     channels' Redis store) takes at most the input's bytes.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -22,6 +24,7 @@
 #include <apr_strings.h>
 
 #include "h2p_channel.h"
+#include "h2p_redis.h"
 
 static apr_pool_t *pool;
 static void *ring_mem;
@@ -44,6 +47,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     apr_pool_create(&p, pool);
+    {
+        h2p_resp *rep;
+        apr_size_t used = 0;
+        if (h2p_resp_parse(p, (const char *)data, size, &rep, &used) == 1
+            && (used > size || !rep)) {
+            abort();
+        }
+    }
     ctype = (data[0] & 1) ? "multipart/form-data; boundary=B"
                           : "application/x-www-form-urlencoded";
     fields = apr_array_make(p, 4, sizeof(h2p_chan_field));

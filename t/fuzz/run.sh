@@ -42,7 +42,7 @@ srcs() {
         link)  echo src/h2p_link.c ;;
         diary) echo src/h2p_diary.c ;;
         learn) echo src/h2p_learn.c src/h2p_link.c src/h2p_diary.c ;;
-        channel) echo src/h2p_channel.c ;;
+        channel) echo src/h2p_channel.c src/h2p_redis.c ;;
     esac
 }
 

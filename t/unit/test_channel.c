@@ -9,6 +9,7 @@
 #include <apr_thread_proc.h>
 
 #include "h2p_channel.h"
+#include "h2p_redis.h"
 #include "unit.h"
 
 static apr_pool_t *pool;
@@ -338,6 +339,73 @@ static void test_misc(void)
     CHECK_STR(h2p_chan_strip_marker(pool, NULL, &found), NULL, "null");
 }
 
+static void test_resp(void)
+{
+    h2p_resp *r = NULL;
+    apr_size_t used = 0, len;
+    const char *argv[] = { "XADD", "k", "bin\r\n" };
+    apr_size_t lens[] = { 4, 1, 5 };
+    const char *x = "*2\r\n*2\r\n$3\r\n1-0\r\n*2\r\n$1\r\nd\r\n$-1\r\n"
+                    ":42\r\n";
+    const char *host, *prefix;
+    apr_port_t port;
+    char *cmd;
+
+    cmd = h2p_resp_command(pool, 3, argv, lens, &len);
+    CHECK(len == strlen("*3\r\n$4\r\nXADD\r\n$1\r\nk\r\n$5\r\nbin\r\n\r\n")
+          && !memcmp(cmd, "*3\r\n$4\r\nXADD\r\n$1\r\nk\r\n$5\r\nbin\r\n\r\n", len),
+          "command encoding");
+    CHECK(h2p_resp_parse(pool, "+OK\r\n", 5, &r, &used) == 1
+          && r->type == H2P_RESP_STRING && !strcmp(r->str, "OK") && used == 5,
+          "simple string");
+    CHECK(h2p_resp_parse(pool, "-ERR x\r\n", 8, &r, &used) == 1
+          && r->type == H2P_RESP_ERROR, "error");
+    CHECK(h2p_resp_parse(pool, ":-7\r\n", 5, &r, &used) == 1
+          && r->integer == -7, "integer");
+    CHECK(h2p_resp_parse(pool, "$5\r\na\r\nbc\r\n", 11, &r, &used) == 1
+          && r->len == 5 && !memcmp(r->str, "a\r\nbc", 5), "binary bulk");
+    CHECK(h2p_resp_parse(pool, "$5\r\nab", 6, &r, &used) == 0, "short bulk");
+    CHECK(h2p_resp_parse(pool, "$-1\r\n", 5, &r, &used) == 1 && r->nil,
+          "nil bulk");
+    CHECK(h2p_resp_parse(pool, "*-1\r\n", 5, &r, &used) == 1 && r->nil,
+          "nil array");
+    CHECK(h2p_resp_parse(pool, x, strlen(x), &r, &used) == 1
+          && r->n == 2 && r->elts[0]->n == 2 && r->elts[0]->elts[1]->n == 2
+          && r->elts[0]->elts[1]->elts[1]->nil && r->elts[1]->integer == 42
+          && used == strlen(x), "nested");
+    CHECK(h2p_resp_parse(pool, x, strlen(x) - 3, &r, &used) == 0,
+          "nested incomplete");
+    CHECK(h2p_resp_parse(pool, "?x\r\n", 4, &r, &used) == -1, "bad type");
+    CHECK(h2p_resp_parse(pool, "$x\r\n", 4, &r, &used) == -1, "bad length");
+    CHECK(h2p_resp_parse(pool, "$2\r\nabcd", 8, &r, &used) == -1,
+          "bulk without CRLF");
+    CHECK(h2p_resp_parse(pool, "*1\r\n*1\r\n*1\r\n*1\r\n*1\r\n*1\r\n*1\r\n"
+                               "*1\r\n*1\r\n*1\r\n:1\r\n", 44, &r, &used) == -1,
+          "too deep");
+    CHECK(h2p_resp_parse(pool, "", 0, &r, &used) == 0, "empty");
+
+    CHECK(h2p_chan_redis_url(pool, "redis://127.0.0.1:6379", &host, &port,
+                             &prefix) && !strcmp(host, "127.0.0.1")
+          && port == 6379 && !strcmp(prefix, "h2push"), "url default prefix");
+    CHECK(h2p_chan_redis_url(pool, "REDIS://r.example:1/a:b_c-1.2", &host,
+                             &port, &prefix) && port == 1
+          && !strcmp(prefix, "a:b_c-1.2"), "url prefix");
+    CHECK(!h2p_chan_redis_url(pool, "redis://h", &host, &port, &prefix),
+          "no port");
+    CHECK(!h2p_chan_redis_url(pool, "redis://h:0", &host, &port, &prefix),
+          "port 0");
+    CHECK(!h2p_chan_redis_url(pool, "redis://h:65536", &host, &port,
+                              &prefix), "port too big");
+    CHECK(!h2p_chan_redis_url(pool, "redis://h:1/", &host, &port, &prefix),
+          "empty prefix");
+    CHECK(!h2p_chan_redis_url(pool, "redis://h:1/a b", &host, &port,
+                              &prefix), "space in prefix");
+    CHECK(!h2p_chan_redis_url(pool, "redis://:1", &host, &port, &prefix),
+          "no host");
+    CHECK(!h2p_chan_redis_url(pool, "http://h:1", &host, &port, &prefix),
+          "other scheme");
+}
+
 int main(void)
 {
     apr_initialize();
@@ -349,6 +417,7 @@ int main(void)
     test_form();
     test_sse();
     test_misc();
+    test_resp();
     apr_pool_destroy(pool);
     apr_terminate();
     return unit_done("test_channel");
