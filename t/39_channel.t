@@ -478,4 +478,84 @@ my %ids;
     cmp_ok($sse->{ended} - $t0, '<', 2, 'stop: the SSE client\'s response ended within 2 s');
 }
 
+# ---------------------------------------------------------------------------
+# Two servers sharing events through a real redis-server
+# (H2PushChannelStore redis://...): a publish on one reaches the
+# subscribers of the other; the buffer survives a restart (a new server
+# fills its buffer from the stream).
+{
+    my $dir = File::Spec->catdir($LOGS, 'channel-redis');
+    File::Path::rmtree($dir);
+    File::Path::mkpath("$dir/htdocs");
+    file_put("$dir/htdocs/crt.pem", "shared certificate\n");
+    my $rport = free_port();
+    spawn($dir, 'redis', '/usr/bin/redis-server', '--port', $rport,
+          '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
+          '--dir', $dir, '--daemonize', 'no');
+    my $up = wait_port($rport, 10, spawned_pid('redis'))
+             && (redis_cmd($rport, 'PING') // '') eq '+PONG';
+    ok($up, "redis-server answers on 127.0.0.1:$rport");
+    my %p;
+    my %used;
+    my $start = sub {
+        my $name = shift;
+        my $p = $p{$name} //= do { my $x; do { $x = free_port() } while $used{$x}++; $x };
+        return apache_standalone(dir => $dir, name => $name, port => $p,
+            modules => ['status'],
+            lines => ['Protocols h2c http/1.1', 'H2Direct on',
+                      "H2PushChannelStore redis://127.0.0.1:$rport/h2ptest",
+                      'H2PushChannelBuffer 100',
+                      '<Location /ch>', '    SetHandler h2push-channel',
+                      '    H2PushChannelMaxAge 3s', '</Location>',
+                      '<Location /ch/publish>', '    SetHandler h2push-publish',
+                      '</Location>']);
+    };
+    my %srv = map { ($_ => $start->($_)) } qw(RA RB);
+    ok($srv{RA}{ok} && $srv{RB}{ok}, 'redis: two servers started')
+        or diag "$srv{RA}{configtest} $srv{RB}{configtest}";
+    my %mark = map { ($_ => log_mark($srv{$_}{error_log})) } qw(RA RB);
+    my $ngb = nghttp_bg('/ch', port => $p{RB});
+    my $ssea = sse_bg('/ch', port => $p{RA});
+    is(subscribed($mark{RB}, 1, '/ch', $srv{RB}{error_log})
+       + subscribed($mark{RA}, 1, '/ch', $srv{RA}{error_log}), 2,
+       'redis: a push subscriber on B, an SSE subscriber on A');
+    my $e1 = publish(port => $p{RA}, path => '/ch/publish', user => 0,
+                     form => ['topic=x', 'data=published on A']);
+    my $e2 = publish(port => $p{RB}, path => '/ch/publish', user => 0,
+                     form => ['topic=x', 'url=/crt.pem']);
+    is("$e1->{status} $e2->{status}", '201 201', 'redis: published on A and on B');
+    my($i1) = $e1->{body} =~ /"id":"([^"]+)"/;
+    my($i2) = $e2->{body} =~ /"id":"([^"]+)"/;
+    $i1 //= '?'; $i2 //= '?';
+    isnt($i1, $i2, 'redis: the two servers give different ids');
+    bg_done($_, 10) for $ngb, $ssea;
+    my $nl = nglog($ngb);
+    is_deeply([promised_in_order($nl)], ["/ch/events/$i1", "/crt.pem?h2push-event=$i2"],
+              'redis: B pushed the event published on A, then its own')
+        or diag $nl->summary;
+    is($nl->pushed_stream("/ch/events/$i1") && $nl->pushed_stream("/ch/events/$i1")->{data},
+       length('published on A'), 'redis: the pushed payload has its length');
+    is($ssea->{text}, ": h2push channel\n\nid: $i1\nevent: x\ndata: published on A\n\n"
+                    . "id: $i2\nevent: x\ndata: /crt.pem\n\n",
+       'redis: A streamed both (SSE)');
+    is(redis_cmd($rport, 'XLEN', 'h2ptest:events'), ':2', 'redis: the stream holds two entries');
+
+    # A restarts (a new buffer): it fills its buffer from the stream
+    my $mk = log_mark($srv{RA}{error_log});
+    ok(stop_spawned('apache-RA'), 'redis: A stopped');
+    $srv{RA} = $start->('RA');
+    ok($srv{RA}{ok}, 'redis: A started again');
+    like(wait_log($srv{RA}{error_log}, $mk, qr/2 events taken from redis into a new buffer/, 10),
+         qr/2 events taken from redis into a new buffer/,
+         'redis: the new buffer was filled from the stream (2 events)');
+    my $g = http(port => $p{RA}, path => "/ch/events/$i1");
+    is("$g->{code} $g->{body}", '200 published on A',
+       'redis: after a restart, A serves the event from before it');
+    my $re = sse_bg('/ch', port => $p{RA}, headers => ["Last-Event-ID: $i1"]);
+    bg_done($re, 10);
+    is($re->{text}, ": h2push channel\n\nid: $i2\nevent: x\ndata: /crt.pem\n\n",
+       'redis: after a restart, Last-Event-ID replays what came after');
+    stop_spawned($_) for 'apache-RA', 'apache-RB', 'redis';
+}
+
 done_testing();
