@@ -3680,10 +3680,10 @@ static int chan_subscribe(request_rec *r, h2p_dir_conf *dc)
                   "subscribed as a %s client (%s%s), topics %s, last event "
                   "id %s%s, max age %" APR_TIME_T_FMT " s", sub->channel,
                   sub->push ? "push" : "server-sent events",
-                  sub->push ? "push enabled" : push_var ? (accept &&
-                  ap_strcasestr(accept, "text/event-stream")
-                  ? "Accept: text/event-stream" : "push not enabled")
-                  : "not HTTP/2", "",
+                  sub->push ? "push enabled" : !push_var ? "not HTTP/2"
+                  : strcmp(push_var, "on") ? "push not enabled"
+                  : h2_var(r, "H2_PUSHED") ? "a pushed stream"
+                  : "Accept: text/event-stream", "",
                   sub->topics->nelts ? apr_array_pstrcat(r->pool, sub->topics,
                                                          ',') : "(all)",
                   last_id ? last_id : "-", why, apr_time_sec(max_age));

@@ -558,4 +558,36 @@ my %ids;
     stop_spawned($_) for 'apache-RA', 'apache-RB', 'redis';
 }
 
+# ---------------------------------------------------------------------------
+# Chromium's EventSource (TLS h2 through the latency relay, as in
+# t/20_chromium.t): the page t/htdocs/chan/eventsource.html subscribes to
+# /chan/browser?topic=b, publishes two "b" events and one of another topic
+# itself once the stream is open, and writes what its "b" listener received
+# into the DOM. --virtual-time-budget makes --dump-dom wait for the page's
+# timers (the page closes the stream when both events came).
+{
+    require H2PushChromium;
+    my $mark = log_mark();
+    H2PushChromium::run_pages(sub {
+        my($path, $pin, $relay) = @_;
+        my $run = H2PushChromium::dump_dom(
+            url => 'https://127.0.0.1:' . $relay->port . $path, pin => $pin,
+            timeout => 60, args => ['--virtual-time-budget=10000']);
+        my $res = H2PushChromium::page_result($run->{dom});
+        ok($res, 'chromium: the page wrote its result') or diag $run->{err};
+        $res ||= {};
+        is($res->{why}, 'two events', 'chromium: both events came before the page\'s 8 s timer');
+        is_deeply([map { $_->{data} } @{ $res->{events} || [] }],
+                  ['first from the browser', "second\nline two"],
+                  'chromium: EventSource received the published events (multi-line data joined)');
+        is_deeply([map { $_->{type} } @{ $res->{events} || [] }], ['b', 'b'],
+                  'chromium: as events of type "b" (the topic)');
+        like(join(',', map { $_->{id} } @{ $res->{events} || [] }), qr/^\d+,\d+$/,
+             'chromium: with their ids (lastEventId)');
+    }, '/chan/eventsource.html');
+    like(log_since('error_log', $mark),
+         qr{/chan/browser: subscribed as a server-sent events client \(push not enabled\)},
+         'chromium: the server saw an SSE subscriber (browsers take no pushes)');
+}
+
 done_testing();

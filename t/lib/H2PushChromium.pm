@@ -101,6 +101,7 @@ sub dump_dom {
                '--disable-component-update', '--disable-sync',
                "--user-data-dir=$profile",
                "--ignore-certificate-errors-spki-list=$o{pin}",
+               @{ $o{args} || [] },
                '--dump-dom', $o{url});
     my $t0 = Time::HiRes::time();
     my($rc, $out, $err) = run_cmd(@cmd);
