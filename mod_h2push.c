@@ -2628,7 +2628,6 @@ static int h2p_status_hook(request_rec *r, int flags)
 #define H2P_CHAN_MUTEX         "h2push-channel"
 #define H2P_CHAN_DEFAULT_BUFFER    1000
 #define H2P_CHAN_DEFAULT_MAX_EVENT (64 * 1024)
-#define H2P_CHAN_DEFAULT_MAX_SUBS  1000
 #define H2P_CHAN_DEFAULT_MAX_AGE   apr_time_from_sec(3600)
 #define H2P_CHAN_DEFAULT_HEARTBEAT apr_time_from_sec(25)
 #define H2P_CHAN_POLL          apr_time_from_msec(250) /* a wait at most */
@@ -2638,6 +2637,7 @@ static int h2p_status_hook(request_rec *r, int flags)
 static long chan_buffer = -1, chan_max_subs = -1;
 static apr_off_t chan_max_event = -1;
 static const char *chan_store;            /* NULL: shared memory */
+static long chan_subs_default = 1;        /* half of MaxRequestWorkers */
 static const char *chan_redis_host, *chan_redis_prefix;
 static apr_port_t chan_redis_port;
 static int chan_configured;               /* a handler or directive names it */
@@ -2852,13 +2852,27 @@ static int chan_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     }
     chan_ring = apr_shm_baseaddr_get(rt->shm);
     chan_mutex = rt->mutex;
+    {
+        /* every held subscriber keeps a connection thread busy: by
+         * default half of them stay for everything else */
+        int daemons = 0, threads = 0;
+        ap_mpm_query(AP_MPMQ_MAX_DAEMONS, &daemons);
+        ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads);
+        chan_subs_default = (long)(daemons > 0 ? daemons : 1)
+                            * (threads > 0 ? threads : 1) / 2;
+        if (chan_subs_default < 1) {
+            chan_subs_default = 1;
+        }
+    }
     apr_atomic_inc32(&chan_ring->generation);
     chan_ring->subscribers = 0;     /* children of before count no more */
     h2p_chan_wake(chan_ring);
     ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, "h2push channel: ring of %u "
                  "events of up to %u bytes (%" APR_SIZE_T_FMT " bytes of "
-                 "shared memory), last event %" APR_UINT64_T_FMT, n, max,
-                 bytes, chan_ring->seq);
+                 "shared memory), last event %" APR_UINT64_T_FMT ", at most "
+                 "%ld subscribers%s", n, max, bytes, chan_ring->seq,
+                 H2P_OR_DEFAULT(chan_max_subs, chan_subs_default),
+                 chan_max_subs < 0 ? " (half of MaxRequestWorkers)" : "");
     (void)pconf;
     return OK;
 }
@@ -3618,7 +3632,7 @@ static int chan_subscribe(request_rec *r, h2p_dir_conf *dc)
     apr_time_t start = apr_time_now(), next_hb, next_tick, deadline;
     apr_uint64_t ticks = 0;
     apr_pool_t *tmp;
-    long max_subs = H2P_OR_DEFAULT(chan_max_subs, H2P_CHAN_DEFAULT_MAX_SUBS);
+    long max_subs = H2P_OR_DEFAULT(chan_max_subs, chan_subs_default);
     int i, ok = 1;
 
     if (r->method_number != M_GET) {
@@ -4358,7 +4372,8 @@ static const command_rec h2p_cmds[] = {
         RSRC_CONF, "bytes of an event's payload at most (default 64K)"),
     AP_INIT_TAKE1("H2PushChannelMaxSubscribers", cmd_chan_count,
         &chan_max_subs, RSRC_CONF,
-        "subscribers held open at once, whole server (default 1000)"),
+        "subscribers held open at once, whole server (default: half of "
+        "MaxRequestWorkers)"),
     AP_INIT_TAKE1("H2PushChannelStore", cmd_chan_store, NULL, RSRC_CONF,
         "shm: where events are kept (shared memory of this server)"),
     AP_INIT_TAKE1("H2PushChannelMaxAge", cmd_chan_interval, NULL,

@@ -25,6 +25,11 @@
  * Every read and write of slots happens under one global mutex (the
  * caller's: apr_global_mutex); readers copy an event out into a pool.
  *
+ * With H2PushChannelStore redis, publishers write to a Redis stream and
+ * one elected child process per server (follower_pid, follower_beat in
+ * the header) copies it into the ring (store_last: the last stream id
+ * copied); the ring is read the same way (src/h2p_redis.h is the client).
+ *
  * Waking: a publisher increments the 32-bit wake word and wakes every
  * waiter on it (Linux: a futex, shared between processes; elsewhere
  * waiters poll). h2p_chan_wait() returns when the word changed or after

@@ -113,11 +113,11 @@ sub node_bg {
 sub sse_bg {
     my($path, %o) = @_;
     my $port = $o{port} || $PORT;
-    return bg('curl', '-sS', '-N', '--max-time', $o{max_time} || 15,
+    return bg('curl', '-sS', '-k', '-N', '--max-time', $o{max_time} || 15,
               $o{h2} ? '--http2-prior-knowledge' : '--http1.1',
               '-H', 'Accept: text/event-stream',
               (map { ('-H', $_) } @{ $o{headers} || [] }),
-              "http://127.0.0.1:$port$path");
+              $o{url} || "http://127.0.0.1:$port$path");
 }
 
 # POST a form (urlencoded pairs, or multipart with {multipart}) to a
@@ -383,9 +383,11 @@ my %ids;
     is($l, "alive\n", 'reset: the connection itself still answers');
     close $in; waitpid $pid, 0;
 
-    for my $kind (qw(h2 h1)) {
+    for my $kind (qw(h2 h1 h1-tls)) {
         my $m = log_mark();
-        my $b = $kind eq 'h2' ? nghttp_bg('/chan/long') : sse_bg('/chan/long');
+        my $b = $kind eq 'h2' ? nghttp_bg('/chan/long')
+              : $kind eq 'h1' ? sse_bg('/chan/long')
+              : sse_bg('/chan/long', url => url('h2tls', '/chan/long'));
         is(subscribed($m, 1, '/chan/long'), 1, "disconnect ($kind): subscribed");
         my $m3 = log_mark();
         kill 'TERM', $b->{pid};
