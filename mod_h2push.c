@@ -3655,6 +3655,11 @@ static int chan_subscribe(request_rec *r, h2p_dir_conf *dc)
             last_id = f->value;
         }
     }
+    if (r->header_only) {               /* HEAD: what a GET would start */
+        ap_set_content_type(r, "text/event-stream; charset=utf-8");
+        apr_table_setn(r->headers_out, "Cache-Control", "no-cache");
+        return OK;
+    }
     sub->push = push_var && !strcmp(push_var, "on")
                 && !h2_var(r, "H2_PUSHED")
                 && !(accept && ap_strcasestr(accept, "text/event-stream"));

@@ -1,14 +1,13 @@
 /* Licensed under the Apache License, Version 2.0 */
 /* A small Redis client (see h2p_redis.h). */
 #include <string.h>
-#include <stdlib.h>
 
 #include <apr_strings.h>
 #include <apr_lib.h>
 
 #include "h2p_redis.h"
 
-#define RESP_MAX_DEPTH   8
+#define RESP_MAX_DEPTH   H2P_RESP_MAX_DEPTH
 #define RESP_MAX_ELTS    100000
 #define RESP_MAX_BULK    (64 * 1024 * 1024)
 
@@ -137,6 +136,75 @@ int h2p_resp_parse(apr_pool_t *p, const char *buf, apr_size_t len,
     return parse(p, buf, len, out, used, 0);
 }
 
+int h2p_resp_scan(h2p_resp_scan_t *sc, const char *buf, apr_size_t len)
+{
+    if (sc->depth < 0) {
+        sc->depth = 0;
+        sc->left[0] = 1;
+        sc->off = 0;
+    }
+    for (;;) {
+        const char *at = buf + sc->off;
+        apr_size_t avail = len - sc->off;
+        apr_int64_t v;
+        long ln;
+
+        while (sc->depth >= 0 && sc->left[sc->depth] == 0) {
+            --sc->depth;
+        }
+        if (sc->depth < 0) {
+            return 1;
+        }
+        if ((ln = resp_line(at, avail)) < 0) {
+            return 0;
+        }
+        if (ln < 1 || at[ln + 1] != '\n') {
+            return -1;
+        }
+        switch (at[0]) {
+        case '+': case '-':
+            break;
+        case ':':
+            if (!resp_int(at + 1, ln - 1, &v)) {
+                return -1;
+            }
+            break;
+        case '$':
+            if (!resp_int(at + 1, ln - 1, &v) || v < -1 || v > RESP_MAX_BULK) {
+                return -1;
+            }
+            if (v >= 0) {
+                if (avail < (apr_size_t)ln + 4 + (apr_size_t)v) {
+                    return 0;
+                }
+                if (at[ln + 2 + v] != '\r' || at[ln + 3 + v] != '\n') {
+                    return -1;
+                }
+                sc->off += (apr_size_t)v + 2;
+            }
+            break;
+        case '*':
+            if (!resp_int(at + 1, ln - 1, &v) || v < -1 || v > RESP_MAX_ELTS) {
+                return -1;
+            }
+            if (v > 0) {
+                sc->left[sc->depth]--;
+                sc->off += (apr_size_t)ln + 2;
+                if (++sc->depth > RESP_MAX_DEPTH) {
+                    return -1;
+                }
+                sc->left[sc->depth] = v;
+                continue;
+            }
+            break;
+        default:
+            return -1;
+        }
+        sc->left[sc->depth]--;
+        sc->off += (apr_size_t)ln + 2;
+    }
+}
+
 char *h2p_resp_command(apr_pool_t *p, int argc, const char * const *argv,
                        const apr_size_t *lens, apr_size_t *len)
 {
@@ -217,46 +285,60 @@ struct h2p_redis {
     apr_size_t len, cap;
 };
 
-apr_status_t h2p_redis_connect(h2p_redis **out, apr_pool_t *p,
+/* Everything of a connection (socket, read buffer) comes from a pool of
+ * its own, destroyed by h2p_redis_close(): a long-lived caller that
+ * reconnects does not accumulate. The read buffer doubles when a reply
+ * needs it (what it leaves behind in the pool is at most what it grew
+ * to). */
+apr_status_t h2p_redis_connect(h2p_redis **out, apr_pool_t *parent,
                                const char *host, apr_port_t port,
                                apr_interval_time_t timeout)
 {
-    h2p_redis *r = apr_pcalloc(p, sizeof(*r));
+    apr_pool_t *p;
+    h2p_redis *r;
     apr_sockaddr_t *sa;
     apr_status_t rv;
 
+    if ((rv = apr_pool_create(&p, parent)) != APR_SUCCESS) {
+        return rv;
+    }
+    r = apr_pcalloc(p, sizeof(*r));
     r->pool = p;
     if ((rv = apr_sockaddr_info_get(&sa, host, APR_UNSPEC, port, 0, p))
         != APR_SUCCESS
         || (rv = apr_socket_create(&r->sock, sa->family, SOCK_STREAM,
                                    APR_PROTO_TCP, p)) != APR_SUCCESS) {
+        apr_pool_destroy(p);
         return rv;
     }
     apr_socket_opt_set(r->sock, APR_TCP_NODELAY, 1);
     apr_socket_timeout_set(r->sock, timeout);
     if ((rv = apr_socket_connect(r->sock, sa)) != APR_SUCCESS) {
-        apr_socket_close(r->sock);
+        apr_pool_destroy(p);
         return rv;
     }
     r->cap = 16384;
-    r->buf = malloc(r->cap);
-    if (!r->buf) {
-        apr_socket_close(r->sock);
-        return APR_ENOMEM;
-    }
+    r->buf = apr_palloc(p, r->cap);
     *out = r;
     return APR_SUCCESS;
 }
 
 void h2p_redis_close(h2p_redis *r)
 {
-    if (r && r->sock) {
+    if (r && r->pool) {
+        apr_pool_destroy(r->pool);  /* closes the socket */
+        r->pool = NULL;
+        r->sock = NULL;
+        r->buf = NULL;
+    }
+}
+
+/* A failed connection: no more commands (the caller closes it). */
+static void drop(h2p_redis *r)
+{
+    if (r->sock) {
         apr_socket_close(r->sock);
         r->sock = NULL;
-    }
-    if (r) {
-        free(r->buf);       /* grows with replies: not from a pool */
-        r->buf = NULL;
     }
 }
 
@@ -267,6 +349,7 @@ apr_status_t h2p_redis_cmd(h2p_redis *r, apr_pool_t *rp, h2p_resp **reply,
     apr_size_t len, sent = 0;
     char *cmd;
     apr_status_t rv;
+    h2p_resp_scan_t sc;
 
     if (!r->sock || !r->buf) {
         return APR_ENOTSOCK;
@@ -276,37 +359,42 @@ apr_status_t h2p_redis_cmd(h2p_redis *r, apr_pool_t *rp, h2p_resp **reply,
     while (sent < len) {
         apr_size_t n = len - sent;
         if ((rv = apr_socket_send(r->sock, cmd + sent, &n)) != APR_SUCCESS) {
-            h2p_redis_close(r);
+            drop(r);
             return rv;
         }
         sent += n;
     }
     r->len = 0;
+    sc.depth = -1;
     for (;;) {
         apr_size_t used = 0, n;
-        int rc = h2p_resp_parse(rp, r->buf, r->len, reply, &used);
+        int rc = r->len ? h2p_resp_scan(&sc, r->buf, r->len) : 0;
 
         if (rc > 0) {
-            return APR_SUCCESS;
+            rc = h2p_resp_parse(rp, r->buf, r->len, reply, &used);
+            if (rc > 0) {
+                return APR_SUCCESS;
+            }
         }
         if (rc < 0) {
-            h2p_redis_close(r);
+            drop(r);
             return APR_EGENERAL;
         }
         if (r->len == r->cap) {
             char *nb;
-            if (r->cap >= RESP_MAX_BULK * 2
-                || !(nb = realloc(r->buf, r->cap * 2))) {
-                h2p_redis_close(r);
+            if (r->cap >= RESP_MAX_BULK * 2) {
+                drop(r);
                 return APR_ENOMEM;
             }
+            nb = apr_palloc(r->pool, r->cap * 2);
+            memcpy(nb, r->buf, r->len);
             r->buf = nb;
             r->cap *= 2;
         }
         n = r->cap - r->len;
         rv = apr_socket_recv(r->sock, r->buf + r->len, &n);
         if (rv != APR_SUCCESS && !(APR_STATUS_IS_EOF(rv) && n)) {
-            h2p_redis_close(r);
+            drop(r);
             return rv;
         }
         r->len += n;

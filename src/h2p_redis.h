@@ -34,6 +34,20 @@ struct h2p_resp {
 int h2p_resp_parse(apr_pool_t *p, const char *buf, apr_size_t len,
                    h2p_resp **out, apr_size_t *used);
 
+/* Is a whole reply in buf yet? A resumable scan without allocation: call
+ * it again with the same state as more bytes arrive (buf may have moved,
+ * its first bytes unchanged); each byte is looked at once however the
+ * reply arrives. 1: complete (sc->off bytes), 0: more needed, -1: not
+ * RESP. Start with sc->depth = -1. */
+#define H2P_RESP_MAX_DEPTH 8
+typedef struct {
+    apr_size_t off;
+    int depth;
+    apr_int64_t left[H2P_RESP_MAX_DEPTH + 2];
+} h2p_resp_scan_t;
+
+int h2p_resp_scan(h2p_resp_scan_t *sc, const char *buf, apr_size_t len);
+
 /* The RESP encoding of a command: argc strings (lens: their lengths; NULL:
  * strlen). */
 char *h2p_resp_command(apr_pool_t *p, int argc, const char * const *argv,

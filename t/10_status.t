@@ -21,8 +21,13 @@ my @reasons = qw(nopush diary not-same-origin bad-link not-found forbidden
     ok($j && ref $j eq 'HASH', 'json: parses') or diag $res->{body};
     $j ||= {};
     is_deeply([sort keys %$j],
-              [sort qw(responses links promised hinted skipped hints learned)],
+              [sort qw(responses links promised hinted skipped hints learned
+                       channel)],
               'json: top-level keys');
+    is_deeply([sort keys %{ $j->{channel} || {} }],
+              [sort qw(published pushed sse replayed dropped missed refused
+                       subscribed subscribers)],
+              'json: channel keys (push channels, t/39_channel.t)');
     is_deeply([sort keys %{ $j->{hints} || {} }], [sort qw(sent links html_links)],
               'json: hints keys');
     is_deeply([sort keys %{ $j->{learned} || {} }],

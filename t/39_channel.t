@@ -214,6 +214,10 @@ sub promised_in_order {
          'event resource: H2Push-Topic');
     $g = http(vhost => $V, path => '/chan/updates/events/never-published');
     is($g->{code}, 404, 'event resource: an id not in the buffer: 404');
+    my $h = http(vhost => $V, path => '/chan/updates', method => 'HEAD');
+    is($h->{code}, 200, 'HEAD of a channel: 200 at once (not held)');
+    like($h->{raw_headers}, qr{^Content-Type: text/event-stream}mi,
+         'HEAD of a channel: text/event-stream');
 }
 
 # ---------------------------------------------------------------------------

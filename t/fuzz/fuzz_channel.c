@@ -14,7 +14,10 @@
  *   - the SSE text has no CR, and no line that starts with anything but
  *     "id: ", "event: ", "data: " or is empty;
  *   - the whole input parsed as a Redis reply (h2p_resp_parse, the
- *     channels' Redis store) takes at most the input's bytes.
+ *     channels' Redis store) takes at most the input's bytes, and the
+ *     resumable completeness scan (h2p_resp_scan) says complete exactly
+ *     when the parser does, at the same length, whether it is given the
+ *     input whole or one more byte at a time.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -50,8 +53,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     {
         h2p_resp *rep;
         apr_size_t used = 0;
-        if (h2p_resp_parse(p, (const char *)data, size, &rep, &used) == 1
-            && (used > size || !rep)) {
+        h2p_resp_scan_t sc, sc2;
+        int prc = h2p_resp_parse(p, (const char *)data, size, &rep, &used);
+        int src, src2 = 0;
+        size_t i;
+
+        if (prc == 1 && (used > size || !rep)) {
+            abort();
+        }
+        /* the resumable scan agrees with the parser, whole or byte by
+         * byte (the parser's -1 on an incomplete line may come later) */
+        sc.depth = -1;
+        src = h2p_resp_scan(&sc, (const char *)data, size);
+        if ((src == 1) != (prc == 1) || (src == 1 && sc.off != used)) {
+            abort();
+        }
+        sc2.depth = -1;
+        for (i = 1; i <= size && src2 == 0; ++i) {
+            src2 = h2p_resp_scan(&sc2, (const char *)data, i);
+        }
+        if (src2 != src || (src == 1 && sc2.off != sc.off)) {
             abort();
         }
     }

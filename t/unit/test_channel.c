@@ -383,6 +383,29 @@ static void test_resp(void)
                                "*1\r\n*1\r\n*1\r\n:1\r\n", 44, &r, &used) == -1,
           "too deep");
     CHECK(h2p_resp_parse(pool, "", 0, &r, &used) == 0, "empty");
+    {
+        /* the resumable scan: byte by byte, complete exactly at the end */
+        h2p_resp_scan_t sc;
+        apr_size_t i, n = strlen(x);
+        int rc = 0, early = 0;
+
+        sc.depth = -1;
+        for (i = 1; i <= n; ++i) {
+            rc = h2p_resp_scan(&sc, x, i);
+            early += rc != 0 && i < n;
+        }
+        CHECK(rc == 1 && !early && sc.off == n, "scan byte by byte");
+        sc.depth = -1;
+        CHECK(h2p_resp_scan(&sc, x, n) == 1 && sc.off == n, "scan whole");
+        sc.depth = -1;
+        CHECK(h2p_resp_scan(&sc, "*1\r\n?\r\n", 7) == -1, "scan bad");
+        sc.depth = -1;
+        CHECK(h2p_resp_scan(&sc, "*0\r\n", 4) == 1 && sc.off == 4,
+              "scan empty array");
+        sc.depth = -1;
+        CHECK(h2p_resp_scan(&sc, "$3\r\nabc\r\n+x\r\n", 14) == 1
+              && sc.off == 9, "scan stops after one reply");
+    }
 
     CHECK(h2p_chan_redis_url(pool, "redis://127.0.0.1:6379", &host, &port,
                              &prefix) && !strcmp(host, "127.0.0.1")
@@ -420,5 +443,5 @@ int main(void)
     test_resp();
     apr_pool_destroy(pool);
     apr_terminate();
-    return unit_done("test_channel");
+    return unit_done("channel");
 }
