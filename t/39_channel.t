@@ -152,6 +152,16 @@ sub publish {
              err => $err, rc => $rc };
 }
 
+# mod_status's BusyWorkers (MPM threads serving a connection; the status
+# request itself is one of them).
+sub busy_workers {
+    my %o = @_;
+    my $r = http($o{port} ? (port => $o{port}) : (vhost => 'main'),
+                 path => '/server-status?auto');
+    my($n) = $r->{body} =~ /^BusyWorkers: (\d+)$/m;
+    return $n;
+}
+
 sub json_lines {
     my $text = shift;
     return map { eval { JSON::PP->new->decode($_) } || { raw => $_ } }
@@ -368,6 +378,8 @@ my %ids;
 # A reset stream (connection kept) and a disconnect free the subscriber
 # within 1 s; nothing is left counted
 {
+    my $busy0 = busy_workers();
+    ok(defined $busy0, "mod_status: BusyWorkers $busy0 before");
     my $mark = log_mark();
     my($out, $in);
     my $pid = IPC::Open2::open2($out, $in, '/usr/bin/python3',
@@ -376,6 +388,7 @@ my %ids;
     my $l = <$out> // '';
     is($l, "sent\n", 'reset: request sent');
     is(subscribed($mark, 1, '/chan/long'), 1, 'reset: subscribed');
+    is(busy_workers(), $busy0 + 1, 'reset: the held stream keeps one more worker busy');
     my $m2 = log_mark();
     print $in "go\n"; $in->flush;
     $l = <$out> // '';
@@ -402,6 +415,7 @@ my %ids;
     }
     is(status_json(vhost => $V)->{'channel.subscribers'}, 0,
        'after resets and disconnects: no subscriber counted');
+    is(busy_workers(), $busy0, 'after resets and disconnects: BusyWorkers back where it was');
 }
 
 # ---------------------------------------------------------------------------
@@ -420,8 +434,11 @@ my %ids;
                   'H2PushChannelBuffer 3', 'H2PushChannelMaxSubscribers 2',
                   '<Location /ch>', '    SetHandler h2push-channel', '</Location>',
                   '<Location /ch/publish>', '    SetHandler h2push-publish',
+                  '</Location>',
+                  '<Location /server-status>', '    SetHandler server-status',
                   '</Location>']);
     ok($srv->{ok}, 'standalone: started') or diag $srv->{configtest};
+    my $busy0 = busy_workers(port => $sport);
     my $elog = $srv->{error_log};
     my %sp = (port => $sport, path => '/ch/publish', user => 0);
     my @e = map { publish(%sp, form => ['topic=t', "data=event $_"]) } 1 .. 4;
@@ -457,6 +474,11 @@ my %ids;
     cmp_ok($sse->{ended} - $t0, '<', 2, 'graceful: the SSE channel ended within 2 s');
     like(log_since($elog, $mark), qr/closed after .*the server restarts or stops/,
          'graceful: the log says why');
+    my($busy, $deadline) = (undef, Time::HiRes::time() + 2);
+    do { $busy = busy_workers(port => $sport) }
+        while (($busy // -1) != $busy0 && Time::HiRes::time() < $deadline
+               && Time::HiRes::sleep(0.05));
+    is($busy, $busy0, "graceful: BusyWorkers back to $busy0 (within 2 s)");
 
     # the buffer survived: a reconnect replays what came after event 2
     $mark = log_mark($elog);
