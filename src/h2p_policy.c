@@ -258,7 +258,8 @@ static h2p_reason precheck(apr_pool_t *p, h2p_policy *pol, h2p_cand *c,
     if (pol->mode == H2P_MODE_NONE) {
         return H2P_SKIP_CLIENT;
     }
-    if (c->source != H2P_SRC_STATIC && !pol->links_on) {
+    if (c->source != H2P_SRC_STATIC && c->source != H2P_SRC_PRELOAD
+        && !pol->links_on) {
         return H2P_SKIP_LINKSOFF;
     }
     if (rc != H2P_URI_OK) {
