@@ -2457,8 +2457,9 @@ static void json_match(void *baton, int sel, int depth, const char *value,
     h2p_jdoc *d = baton;
     h2p_jmatch *m;
 
-    if (d->matches->nelts >= H2P_JSON_MATCHES_MAX) {
-        return;
+    if (d->matches->nelts >= H2P_JSON_MATCHES_MAX
+        || memchr(value, '\0', len)) {
+        return;             /* enough, or no URL (a \u0000 in it) */
     }
     m = apr_array_push(d->matches);
     m->sel = sel;
