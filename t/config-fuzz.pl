@@ -94,6 +94,9 @@ my %kind = (
     H2PushLearnScope   => 'flag',
     H2PushFromHTML     => 'flag',
     H2PushHTMLScanMax  => 'size',
+    H2PushPreloadHeader => 'flag',
+    H2PushJSONScanMax  => 'size',
+    H2PushPreloadDepth => 'count:1:16',
 );
 my @directives = sort keys %kind;
 my %server_only = map { $_ => 1 }
@@ -429,7 +432,8 @@ my %good_arg = (
     H2PushMax => '3', H2PushMaxSize => '2K', H2PushVerify => 'off',
     H2PushEarlyHints => 'h2', H2PushFromHTML => 'on', H2PushHTMLScanMax => '8K',
     H2PushLearnMaxEntries => '100', H2PushLearnIgnoreCookies => '_ga',
-    H2PushLearnScope => 'on',
+    H2PushLearnScope => 'on', H2PushPreloadHeader => 'on',
+    H2PushJSONScanMax => '64K', H2PushPreloadDepth => '2',
 );
 my @sections = (
     ['Directory',     '<Directory "/tmp">',        '</Directory>'],

@@ -9,7 +9,7 @@ if [ "${1:-}" = --only ]; then
     PKGS="$*"
 else
 PKGS="apache2 apache2-dev libapache2-mod-perl2 nghttp2-client python3-h2
-      curl perl make gcc openssl chromium redis-server
+      curl perl make gcc openssl chromium redis-server nodejs
       clang libclang-rt-14-dev"
 # t/asan.sh: gcc's ASan and UBSan runtimes (gcc pulls them in already;
 # named so the dependency is explicit).  h2load (t/soak.sh) comes with
