@@ -376,18 +376,11 @@ static int push(h2p_json *j, int object)
     return H2P_JSON_OK;
 }
 
+/* m[s] may stay above the depth: only a ',' (which cuts it) leads to
+ * another value. */
 static void pop(h2p_json *j)
 {
-    int s;
-
     j->depth--;
-    if (j->depth < j->sel->maxseg) {
-        for (s = 0; s < j->sel->n; s++) {
-            if (j->m[s] > j->depth) {
-                j->m[s] = (unsigned char)j->depth;
-            }
-        }
-    }
 }
 
 static void put(h2p_json *j, const char *b, apr_size_t n)

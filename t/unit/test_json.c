@@ -444,5 +444,5 @@ int main(void)
     check_depth();
     check_max_string();
     check_api();
-    return unit_done("test_json");
+    return unit_done("json");
 }
