@@ -446,10 +446,17 @@ static int is_ws(int c)
     return c == ' ' || c == '\n' || c == '\r' || c == '\t';
 }
 
-static int is_plain(int c)
-{
-    return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
-}
+/* The bytes a string can hold as they are: printable ASCII but '"' and
+ * '\\' (and DEL). */
+#define ROW(x) x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x
+static const unsigned char plain[256] = {
+    ROW(0), ROW(0),
+    1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,     /* 0x20: '"' */
+    ROW(1), ROW(1),
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,     /* 0x50: '\\' */
+    ROW(1), ROW(1),
+    ROW(0), ROW(0), ROW(0), ROW(0), ROW(0), ROW(0), ROW(0), ROW(0)
+};
 
 static int hex(int c)
 {
@@ -644,8 +651,8 @@ int h2p_json_feed(h2p_json *j, const char *buf, apr_size_t len)
     again:
         switch (j->state) {
         case S_STR:
-            if (is_plain(c)) {
-                for (e = i + 1; e < len && is_plain(u[e]); e++) {
+            if (plain[c]) {
+                for (e = i + 1; e < len && plain[u[e]]; e++) {
                 }
                 put(j, buf + i, e - i);
                 i = e - 1;
