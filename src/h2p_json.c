@@ -212,6 +212,7 @@ h2p_jsel *h2p_jsel_tail(apr_pool_t *p, const h2p_jsel *s, int sel,
                         int from)
 {
     h2p_jsel *t;
+    int k;
 
     if (sel < 0 || sel >= s->n || from < 0 || from > s->sel[sel].nseg) {
         return NULL;
@@ -223,6 +224,10 @@ h2p_jsel *h2p_jsel_tail(apr_pool_t *p, const h2p_jsel *s, int sel,
     t->sel->seg = apr_pmemdup(p, s->sel[sel].seg + from,
                               (t->sel->nseg ? t->sel->nseg : 1)
                               * sizeof(jseg));
+    for (k = 0; k < t->sel->nseg; k++) {  /* p may outlive s's pool */
+        t->sel->seg[k].lit = apr_pstrmemdup(p, t->sel->seg[k].lit,
+                                            t->sel->seg[k].len);
+    }
     set_maxima(t);
     return t;
 }

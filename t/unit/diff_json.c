@@ -418,8 +418,12 @@ int main(void)
             }
             json_decref(root);
         }
-        qsort(a.v, a.n, sizeof(char *), cmp);
-        qsort(b.v, b.n, sizeof(char *), cmp);
+        if (a.n) {
+            qsort(a.v, a.n, sizeof(char *), cmp);
+        }
+        if (b.n) {
+            qsort(b.v, b.n, sizeof(char *), cmp);
+        }
         for (k = 0; jv == 1 && rc == H2P_JSON_OK && k < a.n && k < b.n; k++) {
             if (strcmp(a.v[k], b.v[k])) {
                 break;
