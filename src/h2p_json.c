@@ -212,6 +212,7 @@ h2p_jsel *h2p_jsel_tail(apr_pool_t *p, const h2p_jsel *s, int sel,
                         int from)
 {
     h2p_jsel *t;
+    int k;
 
     if (sel < 0 || sel >= s->n || from < 0 || from > s->sel[sel].nseg) {
         return NULL;
@@ -223,6 +224,10 @@ h2p_jsel *h2p_jsel_tail(apr_pool_t *p, const h2p_jsel *s, int sel,
     t->sel->seg = apr_pmemdup(p, s->sel[sel].seg + from,
                               (t->sel->nseg ? t->sel->nseg : 1)
                               * sizeof(jseg));
+    for (k = 0; k < t->sel->nseg; k++) {  /* p may outlive s's pool */
+        t->sel->seg[k].lit = apr_pstrmemdup(p, t->sel->seg[k].lit,
+                                            t->sel->seg[k].len);
+    }
     set_maxima(t);
     return t;
 }
@@ -376,18 +381,11 @@ static int push(h2p_json *j, int object)
     return H2P_JSON_OK;
 }
 
+/* m[s] may stay above the depth: only a ',' (which cuts it) leads to
+ * another value. */
 static void pop(h2p_json *j)
 {
-    int s;
-
     j->depth--;
-    if (j->depth < j->sel->maxseg) {
-        for (s = 0; s < j->sel->n; s++) {
-            if (j->m[s] > j->depth) {
-                j->m[s] = (unsigned char)j->depth;
-            }
-        }
-    }
 }
 
 static void put(h2p_json *j, const char *b, apr_size_t n)
@@ -453,10 +451,17 @@ static int is_ws(int c)
     return c == ' ' || c == '\n' || c == '\r' || c == '\t';
 }
 
-static int is_plain(int c)
-{
-    return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
-}
+/* The bytes a string can hold as they are: printable ASCII but '"' and
+ * '\\' (and DEL). */
+#define ROW(x) x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x
+static const unsigned char plain[256] = {
+    ROW(0), ROW(0),
+    1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,     /* 0x20: '"' */
+    ROW(1), ROW(1),
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,     /* 0x50: '\\' */
+    ROW(1), ROW(1),
+    ROW(0), ROW(0), ROW(0), ROW(0), ROW(0), ROW(0), ROW(0), ROW(0)
+};
 
 static int hex(int c)
 {
@@ -651,8 +656,8 @@ int h2p_json_feed(h2p_json *j, const char *buf, apr_size_t len)
     again:
         switch (j->state) {
         case S_STR:
-            if (is_plain(c)) {
-                for (e = i + 1; e < len && is_plain(u[e]); e++) {
+            if (plain[c]) {
+                for (e = i + 1; e < len && plain[u[e]]; e++) {
                 }
                 put(j, buf + i, e - i);
                 i = e - 1;

@@ -59,9 +59,9 @@ int h2p_jsel_count(const h2p_jsel *s);
 /** Number of segments of selector sel (0 for the root), -1 if no such. */
 int h2p_jsel_segments(const h2p_jsel *s, int sel);
 
-/** A set with one selector: segments [from..end) of selector sel (the
- *  root when from == its segment count); NULL if sel or from is out of
- *  range. */
+/** A set with one selector, allocated from p (s may go before it):
+ *  segments [from..end) of selector sel (the root when from == its
+ *  segment count); NULL if sel or from is out of range. */
 h2p_jsel *h2p_jsel_tail(apr_pool_t *p, const h2p_jsel *s, int sel,
                         int from);
 
@@ -70,9 +70,11 @@ h2p_jsel *h2p_jsel_tail(apr_pool_t *p, const h2p_jsel *s, int sel,
  * first depth segments: depth == h2p_jsel_segments(sel) for a full
  * match, less when the selector would need to descend further (a link
  * whose document the tail applies to). value is unescaped UTF-8, len
- * bytes, NUL-terminated; it may contain NUL bytes (from \u0000). It
- * lives until the next feed or finish. Matches come in document order;
- * a value is reported once per selector that reaches it.
+ * bytes, NUL-terminated; it may contain NUL bytes (from \u0000) and
+ * any character: check it before use. It is valid during the call only
+ * (copy it). Matches come in document order, each string value once per
+ * selector that reaches it (selectors in their order); a document
+ * found invalid later makes them all worthless.
  */
 typedef void h2p_json_match_fn(void *baton, int sel, int depth,
                                const char *value, apr_size_t len);

@@ -400,6 +400,23 @@ static void check_api(void)
               r.got);
     }
 
+    {   /* a tail outlives the set it comes from */
+        apr_pool_t *sub;
+        const char *one = "/x/~2yz";
+        result r;
+
+        apr_pool_create(&sub, pool);
+        t = h2p_jsel_compile(sub, &one, 1, &err);
+        t = t ? h2p_jsel_tail(pool, t, 0, 1) : NULL;
+        apr_pool_destroy(sub);
+        CHECK(t != NULL, "tail of a set in a subpool");
+        if (t) {
+            r = run(t, "{\"*yz\":\"1\"}", 11, 8, 64, 1, 0);
+            CHECK(r.rc == OK && !strcmp(r.got, "0:1:1\n"), "tail: %s",
+                  r.got);
+        }
+    }
+
     /* validation only */
     j = h2p_json_create(pool, NULL, 4, 16, NULL, NULL);
     CHECK(h2p_json_feed(j, "{\"a\":[\"b\"]}", 11) == OK
@@ -444,5 +461,5 @@ int main(void)
     check_depth();
     check_max_string();
     check_api();
-    return unit_done("test_json");
+    return unit_done("json");
 }
