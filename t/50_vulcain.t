@@ -320,6 +320,28 @@ my $L = 'vulclearn';
     promised_ok($log, $books, \@books, 'learned, push client: the books promised once each');
 }
 
+# An attacker's distinct Preload values: each is a key of its own (60
+# selectors that each select a book), but the store stays within
+# H2PushLearnMaxEntries (20: the least recent evicted); with a cookie,
+# nothing is learned
+{
+    my @req = map { { path => $books, headers => [['Preload',
+                  '"/hydra:member/' . ($_ % 3) . qq(", "/n$_")]] } } 0 .. 59;
+    my($b, $d) = counted(sub { h1burst(vhost => 'vulcatk', requests => \@req) },
+                         vhost => 'vulcatk');
+    is($b->{error}, undef, 'attacker: 60 requests done');
+    is(scalar(grep { $_->{status} == 200 } @{ $b->{results} }), 60, 'attacker: 60 answered 200');
+    is($d->{'learned.stored'}, 60, 'attacker: 60 distinct Preload values, 60 keys stored')
+        or diag explain $d;
+    is($d->{'learned.evicted'}, 40, 'attacker: the store kept 20 (H2PushLearnMaxEntries): 40 evicted');
+    my(undef, $dc) = counted(sub { h1burst(vhost => 'vulcatk', requests => [ map { { path => $books,
+        headers => [['Preload', qq("/hydra:member/0", "/k$_")], ['Cookie', 'session=y']] } } 1 .. 5 ]) },
+        vhost => 'vulcatk');
+    is($dc->{'learned.stored'} // 0, 0, 'attacker with a cookie: nothing stored');
+    is($dc->{'learned.refused.cookie'}, 5, 'attacker with a cookie: refused (cookie) x5')
+        or diag explain $dc;
+}
+
 # configtest: the directives' values
 {
     my @cases = (
