@@ -21,8 +21,12 @@ my @reasons = qw(nopush diary not-same-origin bad-link not-found forbidden
     ok($j && ref $j eq 'HASH', 'json: parses') or diag $res->{body};
     $j ||= {};
     is_deeply([sort keys %$j],
-              [sort qw(responses links promised hinted skipped hints learned)],
+              [sort qw(responses links promised hinted skipped hints learned preload)],
               'json: top-level keys');
+    is_deeply([sort keys %{ $j->{preload} || {} }],
+              [sort qw(requests links promised hinted nested bad_header bad_json
+                       too_large no_match)],
+              'json: preload keys');
     is_deeply([sort keys %{ $j->{hints} || {} }], [sort qw(sent links html_links)],
               'json: hints keys');
     is_deeply([sort keys %{ $j->{learned} || {} }],
