@@ -95,8 +95,10 @@ static int rel_has(const char *v, const char *type)
  */
 typedef struct {
     const char *in;
+    const char *end;          /* the NUL ending in */
     char *out;
     h2p_param *prm;           /* next free param slot */
+    int fast;                 /* try fast_params() */
 } h2p_parser;
 
 #define OUT(ps, s) ((ps)->out + ((s) - (ps)->in))
@@ -196,6 +198,66 @@ static unsigned scan_token(const char *s, const char **end, unsigned *any)
     return or ? all : 0;
 }
 
+/* Do the n bytes at s, all before the end of the field, spell w? */
+#define AT(ps, s, w) ((ps)->end - (s) >= (apr_ssize_t)sizeof(w) - 1 \
+                      && !memcmp(s, w, sizeof(w) - 1))
+
+/*
+ * The params of most link-values, with no closer look: exactly
+ * "; rel=preload", then maybe "; as=" and a token of C_VFAST characters,
+ * then maybe "; crossorigin", then the end of the field or a ','. When
+ * the params at *s_ are in that form, fills l as the general loop of
+ * parse_value() would (a canonical link), points *s_ at the end and
+ * returns 1; else returns 0 having written nothing.
+ */
+static int fast_params(h2p_parser *ps, const char **s_, h2p_link *l)
+{
+    const char *s = *s_, *as = NULL, *as_end = NULL;
+    int co = 0;
+    h2p_param *prm = ps->prm;
+
+    if (!AT(ps, s, "; rel=preload")) {
+        return 0;
+    }
+    s += 13;
+    if (*s == ';' && AT(ps, s, "; as=")) {
+        for (as = s += 5; IS(*s, C_VFAST); s++)
+            ;
+        if (s == as) {
+            return 0;
+        }
+        as_end = s;
+    }
+    if (*s == ';' && AT(ps, s, "; crossorigin")) {
+        s += 13;
+        co = 1;
+    }
+    if (*s && *s != ',') {
+        return 0;
+    }
+    prm->name = "rel";
+    prm->value = "preload";
+    prm++;
+    if (as) {
+        prm->name = "as";
+        prm->value = l->as = OUT(ps, as);
+        *OUT(ps, as_end) = '\0';
+        prm++;
+    }
+    if (co) {
+        prm->name = "crossorigin";
+        prm->value = NULL;
+        l->crossorigin = "";
+        prm++;
+    }
+    l->preload = 1;
+    l->canonical = 1;
+    l->nparams = (int)(prm - ps->prm);
+    ps->prm = prm;
+    *s_ = s;
+    return 1;
+}
+
 /*
  * Parse one link-value at *ps (no leading OWS). On success, *ps points at
  * the ',' or NUL ending it and 1 is returned; 0 when malformed. Notes on
@@ -238,6 +300,10 @@ static int parse_value(h2p_parser *ps, const char **s_, h2p_link *l)
     *OUT(ps, s) = '\0';
     l->params = ps->prm;
     s++;
+    if (ps->fast && fast_params(ps, &s, l)) {
+        *s_ = s;
+        return 1;
+    }
 
     for (;;) {
         apr_size_t n, vn = 0;
@@ -354,7 +420,8 @@ static const char *resync(const char *s)
     return s;
 }
 
-int h2p_link_parse(apr_pool_t *p, const char *field, apr_array_header_t *out)
+static int parse_field(apr_pool_t *p, const char *field,
+                       apr_array_header_t *out, int fast)
 {
     const char *s = field, *start, *end, *semi;
     char *raw = NULL;
@@ -379,6 +446,8 @@ int h2p_link_parse(apr_pool_t *p, const char *field, apr_array_header_t *out)
         }
     }
     ps.in = field;
+    ps.end = field + len;
+    ps.fast = fast;
     ps.prm = apr_palloc(p, nsemi * sizeof(h2p_param) + len + 1);
     ps.out = (char *)(ps.prm + nsemi);
     memcpy(ps.out, field, len + 1);
@@ -415,6 +484,17 @@ int h2p_link_parse(apr_pool_t *p, const char *field, apr_array_header_t *out)
         l->raw_len = end - start;
     }
     return nbad;
+}
+
+int h2p_link_parse(apr_pool_t *p, const char *field, apr_array_header_t *out)
+{
+    return parse_field(p, field, out, 1);
+}
+
+int h2p_link_parse_full(apr_pool_t *p, const char *field,
+                        apr_array_header_t *out)
+{
+    return parse_field(p, field, out, 0);
 }
 
 /*

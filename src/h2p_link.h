@@ -56,6 +56,12 @@ typedef struct {
  */
 int h2p_link_parse(apr_pool_t *p, const char *field, apr_array_header_t *out);
 
+/** h2p_link_parse() without its shortcut for the usual params
+ *  ("; rel=preload; as=style"...): the same links, found the long way
+ *  (for tests: the two must agree). */
+int h2p_link_parse_full(apr_pool_t *p, const char *field,
+                        apr_array_header_t *out);
+
 /**
  * Serialise a parsed (not bad) link-value in a form that mod_http2's own
  * Link parser reads exactly as h2p_link_parse() does: "<target>", then
