@@ -94,12 +94,33 @@ static int rel_has(const char *v, const char *type)
  * copied.
  */
 typedef struct {
+    apr_pool_t *pool;
     const char *in;
     const char *end;          /* the NUL ending in */
     char *out;
-    h2p_param *prm;           /* next free param slot */
+    h2p_param *prm;           /* next free param slot; NULL: none made */
     int fast;                 /* try fast_params() */
 } h2p_parser;
+
+/* The param slots of a field, made when a link-value needs them: one for
+ * each ';' (or, for a short field, for as many as could fit: one a
+ * ";x") */
+static h2p_param *param_slots(h2p_parser *ps)
+{
+    apr_size_t len = ps->end - ps->in, n = 0;
+    const char *semi;
+
+    if (len <= 128) {
+        n = len / 2 + 1;
+    }
+    else {
+        for (semi = ps->in; (semi = memchr(semi, ';', ps->end - semi));
+             semi++) {
+            n++;
+        }
+    }
+    return apr_palloc(ps->pool, (n ? n : 1) * sizeof(h2p_param));
+}
 
 #define OUT(ps, s) ((ps)->out + ((s) - (ps)->in))
 
@@ -202,19 +223,56 @@ static unsigned scan_token(const char *s, const char **end, unsigned *any)
 #define AT(ps, s, w) ((ps)->end - (s) >= (apr_ssize_t)sizeof(w) - 1 \
                       && !memcmp(s, w, sizeof(w) - 1))
 
+/* The params of the usual forms, shared: rel=preload, an "as" and
+ * crossorigin (the last left out by a shorter nparams) */
+#define FAST_AS(as) { { "rel", "preload" }, { "as", as }, \
+                      { "crossorigin", NULL } }
+static const h2p_param fast_sets[][3] = {
+    { { "rel", "preload" }, { "crossorigin", NULL }, { NULL, NULL } },
+    FAST_AS("style"), FAST_AS("script"), FAST_AS("font"), FAST_AS("image"),
+    FAST_AS("fetch"), FAST_AS("document"), FAST_AS("audio"),
+    FAST_AS("video"), FAST_AS("track"), FAST_AS("worker")
+};
+
+/* The index in fast_sets of the "as" value of n bytes at v, 0 if none */
+static int fast_set(const char *v, apr_size_t n)
+{
+#define IS_AS(w) (n == sizeof(w) - 1 && !memcmp(v, w, sizeof(w) - 1))
+    switch (*v) {
+    case 's':
+        return IS_AS("style") ? 1 : IS_AS("script") ? 2 : 0;
+    case 'f':
+        return IS_AS("font") ? 3 : IS_AS("fetch") ? 5 : 0;
+    case 'i':
+        return IS_AS("image") ? 4 : 0;
+    case 'd':
+        return IS_AS("document") ? 6 : 0;
+    case 'a':
+        return IS_AS("audio") ? 7 : 0;
+    case 'v':
+        return IS_AS("video") ? 8 : 0;
+    case 't':
+        return IS_AS("track") ? 9 : 0;
+    case 'w':
+        return IS_AS("worker") ? 10 : 0;
+    }
+    return 0;
+#undef IS_AS
+}
+
 /*
  * The params of most link-values, with no closer look: exactly
- * "; rel=preload", then maybe "; as=" and a token of C_VFAST characters,
+ * "; rel=preload", then maybe "; as=" and one of the values of fast_sets,
  * then maybe "; crossorigin", then the end of the field or a ','. When
  * the params at *s_ are in that form, fills l as the general loop of
- * parse_value() would (a canonical link), points *s_ at the end and
- * returns 1; else returns 0 having written nothing.
+ * parse_value() would (a canonical link, its params from fast_sets),
+ * points *s_ at the end and returns 1; else returns 0.
  */
 static int fast_params(h2p_parser *ps, const char **s_, h2p_link *l)
 {
-    const char *s = *s_, *as = NULL, *as_end = NULL;
-    int co = 0;
-    h2p_param *prm = ps->prm;
+    const char *s = *s_, *as;
+    const h2p_param *set = fast_sets[0];
+    int i;
 
     if (!AT(ps, s, "; rel=preload")) {
         return 0;
@@ -223,37 +281,25 @@ static int fast_params(h2p_parser *ps, const char **s_, h2p_link *l)
     if (*s == ';' && AT(ps, s, "; as=")) {
         for (as = s += 5; IS(*s, C_VFAST); s++)
             ;
-        if (s == as) {
+        if (!(i = fast_set(as, s - as))) {
             return 0;
         }
-        as_end = s;
+        set = fast_sets[i];
+        l->as = set[1].value;
     }
+    l->nparams = set == fast_sets[0] ? 1 : 2;
     if (*s == ';' && AT(ps, s, "; crossorigin")) {
         s += 13;
-        co = 1;
+        l->crossorigin = "";
+        l->nparams++;
     }
     if (*s && *s != ',') {
+        l->as = l->crossorigin = NULL;
         return 0;
     }
-    prm->name = "rel";
-    prm->value = "preload";
-    prm++;
-    if (as) {
-        prm->name = "as";
-        prm->value = l->as = OUT(ps, as);
-        *OUT(ps, as_end) = '\0';
-        prm++;
-    }
-    if (co) {
-        prm->name = "crossorigin";
-        prm->value = NULL;
-        l->crossorigin = "";
-        prm++;
-    }
+    l->params = set;
     l->preload = 1;
     l->canonical = 1;
-    l->nparams = (int)(prm - ps->prm);
-    ps->prm = prm;
     *s_ = s;
     return 1;
 }
@@ -298,12 +344,15 @@ static int parse_value(h2p_parser *ps, const char **s_, h2p_link *l)
     l->target = OUT(ps, t);
     l->target_len = s - t;
     *OUT(ps, s) = '\0';
-    l->params = ps->prm;
     s++;
     if (ps->fast && fast_params(ps, &s, l)) {
         *s_ = s;
         return 1;
     }
+    if (!ps->prm) {
+        ps->prm = param_slots(ps);
+    }
+    l->params = ps->prm;
 
     for (;;) {
         apr_size_t n, vn = 0;
@@ -423,9 +472,9 @@ static const char *resync(const char *s)
 static int parse_field(apr_pool_t *p, const char *field,
                        apr_array_header_t *out, int fast)
 {
-    const char *s = field, *start, *end, *semi;
+    const char *s = field, *start, *end;
     char *raw = NULL;
-    apr_size_t len, nsemi = 0;
+    apr_size_t len;
     h2p_parser ps;
     h2p_link *l;
     int nbad = 0;
@@ -433,23 +482,13 @@ static int parse_field(apr_pool_t *p, const char *field,
     if (!field) {
         return 0;
     }
-    /* one block: a param slot for each ';' (or, for a short field, for
-     * as many as could fit: one a ";x"), then the work copy */
     len = strlen(field);
-    if (len <= 128) {
-        nsemi = len / 2 + 1;
-    }
-    else {
-        for (semi = field; (semi = memchr(semi, ';', len - (semi - field)));
-             semi++) {
-            nsemi++;
-        }
-    }
+    ps.pool = p;
     ps.in = field;
     ps.end = field + len;
     ps.fast = fast;
-    ps.prm = apr_palloc(p, nsemi * sizeof(h2p_param) + len + 1);
-    ps.out = (char *)(ps.prm + nsemi);
+    ps.prm = NULL;
+    ps.out = apr_palloc(p, len + 1);     /* the work copy */
     memcpy(ps.out, field, len + 1);
 
     for (;;) {
@@ -460,7 +499,7 @@ static int parse_field(apr_pool_t *p, const char *field,
             break;
         }
         start = s;
-        l = apr_array_push(out);
+        l = h2p_array_push(out);
         memset(l, 0, sizeof(*l));
         if (!parse_value(&ps, &s, l)) {
             memset(l, 0, sizeof(*l));

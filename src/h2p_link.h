@@ -47,6 +47,14 @@ typedef struct {
     const char *crossorigin;  /**< NULL absent, "" bare, else its value */
 } h2p_link;
 
+/** apr_array_push() without a call while the array has room: the new
+ *  element is not cleared (the caller sets it). */
+static APR_INLINE void *h2p_array_push(apr_array_header_t *a)
+{
+    return a->nelts < a->nalloc ? a->elts + a->elt_size * a->nelts++
+                                : apr_array_push(a);
+}
+
 /**
  * Parse one Link field value and append each link-value (h2p_link) to
  * 'out'. A malformed link-value is appended with bad = 1 and its raw text;
