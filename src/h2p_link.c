@@ -99,6 +99,7 @@ typedef struct {
     const char *end;          /* the NUL ending in */
     char *out;
     h2p_param *prm;           /* next free param slot; NULL: none made */
+    h2p_param *spare;         /* three slots for fast_params(), or NULL */
     int fast;                 /* try fast_params() */
 } h2p_parser;
 
@@ -223,56 +224,19 @@ static unsigned scan_token(const char *s, const char **end, unsigned *any)
 #define AT(ps, s, w) ((ps)->end - (s) >= (apr_ssize_t)sizeof(w) - 1 \
                       && !memcmp(s, w, sizeof(w) - 1))
 
-/* The params of the usual forms, shared: rel=preload, an "as" and
- * crossorigin (the last left out by a shorter nparams) */
-#define FAST_AS(as) { { "rel", "preload" }, { "as", as }, \
-                      { "crossorigin", NULL } }
-static const h2p_param fast_sets[][3] = {
-    { { "rel", "preload" }, { "crossorigin", NULL }, { NULL, NULL } },
-    FAST_AS("style"), FAST_AS("script"), FAST_AS("font"), FAST_AS("image"),
-    FAST_AS("fetch"), FAST_AS("document"), FAST_AS("audio"),
-    FAST_AS("video"), FAST_AS("track"), FAST_AS("worker")
-};
-
-/* The index in fast_sets of the "as" value of n bytes at v, 0 if none */
-static int fast_set(const char *v, apr_size_t n)
-{
-#define IS_AS(w) (n == sizeof(w) - 1 && !memcmp(v, w, sizeof(w) - 1))
-    switch (*v) {
-    case 's':
-        return IS_AS("style") ? 1 : IS_AS("script") ? 2 : 0;
-    case 'f':
-        return IS_AS("font") ? 3 : IS_AS("fetch") ? 5 : 0;
-    case 'i':
-        return IS_AS("image") ? 4 : 0;
-    case 'd':
-        return IS_AS("document") ? 6 : 0;
-    case 'a':
-        return IS_AS("audio") ? 7 : 0;
-    case 'v':
-        return IS_AS("video") ? 8 : 0;
-    case 't':
-        return IS_AS("track") ? 9 : 0;
-    case 'w':
-        return IS_AS("worker") ? 10 : 0;
-    }
-    return 0;
-#undef IS_AS
-}
-
 /*
  * The params of most link-values, with no closer look: exactly
- * "; rel=preload", then maybe "; as=" and one of the values of fast_sets,
+ * "; rel=preload", then maybe "; as=" and a token of C_VFAST characters,
  * then maybe "; crossorigin", then the end of the field or a ','. When
  * the params at *s_ are in that form, fills l as the general loop of
- * parse_value() would (a canonical link, its params from fast_sets),
- * points *s_ at the end and returns 1; else returns 0.
+ * parse_value() would (a canonical link), points *s_ at the end and
+ * returns 1; else returns 0 having written nothing.
  */
 static int fast_params(h2p_parser *ps, const char **s_, h2p_link *l)
 {
-    const char *s = *s_, *as;
-    const h2p_param *set = fast_sets[0];
-    int i;
+    const char *s = *s_, *as = NULL, *as_end = NULL;
+    h2p_param *prm;
+    int co = 0, n;
 
     if (!AT(ps, s, "; rel=preload")) {
         return 0;
@@ -281,23 +245,46 @@ static int fast_params(h2p_parser *ps, const char **s_, h2p_link *l)
     if (*s == ';' && AT(ps, s, "; as=")) {
         for (as = s += 5; IS(*s, C_VFAST); s++)
             ;
-        if (!(i = fast_set(as, s - as))) {
+        if (s == as) {
             return 0;
         }
-        set = fast_sets[i];
-        l->as = set[1].value;
+        as_end = s;
     }
-    l->nparams = set == fast_sets[0] ? 1 : 2;
     if (*s == ';' && AT(ps, s, "; crossorigin")) {
         s += 13;
-        l->crossorigin = "";
-        l->nparams++;
+        co = 1;
     }
     if (*s && *s != ',') {
-        l->as = l->crossorigin = NULL;
         return 0;
     }
-    l->params = set;
+    n = 1 + (as != NULL) + co;
+    if (ps->spare) {            /* the first link-value's */
+        prm = ps->spare;
+        ps->spare = NULL;
+    }
+    else {
+        if (!ps->prm) {
+            ps->prm = param_slots(ps);
+        }
+        prm = ps->prm;
+        ps->prm += n;
+    }
+    l->params = prm;
+    l->nparams = n;
+    prm->name = "rel";
+    prm->value = "preload";
+    if (as) {
+        prm++;
+        prm->name = "as";
+        prm->value = l->as = OUT(ps, as);
+        *OUT(ps, as_end) = '\0';
+    }
+    if (co) {
+        prm++;
+        prm->name = "crossorigin";
+        prm->value = NULL;
+        l->crossorigin = "";
+    }
     l->preload = 1;
     l->canonical = 1;
     *s_ = s;
@@ -488,7 +475,10 @@ static int parse_field(apr_pool_t *p, const char *field,
     ps.end = field + len;
     ps.fast = fast;
     ps.prm = NULL;
-    ps.out = apr_palloc(p, len + 1);     /* the work copy */
+    /* one block: three param slots for the usual params of a link-value
+     * (fast_params), then the work copy */
+    ps.spare = apr_palloc(p, 3 * sizeof(h2p_param) + len + 1);
+    ps.out = (char *)(ps.spare + 3);
     memcpy(ps.out, field, len + 1);
 
     for (;;) {

@@ -756,7 +756,7 @@ static void same_parse(const char *field)
 }
 
 /* The shortcut for the usual params ("; rel=preload", "; as=" one of the
- * usual destinations, "; crossorigin"): taken where it applies, and what
+ * token, "; crossorigin"): taken where it applies, and what
  * it gives is what the long way gives, there and next to it. */
 static void test_fast(void)
 {
