@@ -755,9 +755,9 @@ static void same_parse(const char *field)
     }
 }
 
-/* The shortcut for the usual params ("; rel=preload", "; as=" one of the
- * token, "; crossorigin"): taken where it applies, and what
- * it gives is what the long way gives, there and next to it. */
+/* The shortcut for the usual params ("; rel=preload", "; as=" a token,
+ * "; crossorigin"): taken where it applies, and what it gives is what the
+ * long way gives, there and next to it. */
 static void test_fast(void)
 {
     static const char *const as[] = {
@@ -777,6 +777,9 @@ static void test_fast(void)
         "</x>; rel=preload; as=Style",
         "</x>; rel=preload; as=STYLE",
         "</x>; rel=preload; as=styles",
+        "</x>; rel=preload; as=x.y-z_1~!#$&'*+^`|",
+        "</x>; rel=preload; as=style, </y>; rel=preload; as=font; crossorigin, "
+        "</z>; rel=preload",
         "</x>; rel=preload; as=styl",
         "</x>; rel=preload; as=stylesheet",
         "</x>; rel=preload; as=sty%6ce",
