@@ -181,23 +181,8 @@ h2p_seen *h2p_seen_make(apr_pool_t *p)
     return st;
 }
 
-int h2p_cands_dedupe(h2p_seen *seen, apr_array_header_t *cands)
-{
-    int i, n = 0;
-
-    for (i = 0; i < cands->nelts; ++i) {
-        h2p_cand *c = &APR_ARRAY_IDX(cands, i, h2p_cand);
-
-        if (c->path && c->reason != H2P_SKIP_DUPLICATE
-            && h2p_seen_add(seen, h2p_diary_key_pair(0, h2p_hash(c->path)))) {
-            c->reason = H2P_SKIP_DUPLICATE;
-            ++n;
-        }
-    }
-    return n;
-}
-
-int h2p_seen_add(h2p_seen *st, apr_uint64_t key)
+/* h2p_seen_add(), inline where the policy adds */
+static APR_INLINE int seen_add(h2p_seen *st, apr_uint64_t key)
 {
     unsigned i;
 
@@ -226,6 +211,27 @@ int h2p_seen_add(h2p_seen *st, apr_uint64_t key)
     st->slot[i] = key;
     st->count++;
     return 0;
+}
+
+int h2p_seen_add(h2p_seen *st, apr_uint64_t key)
+{
+    return seen_add(st, key);
+}
+
+int h2p_cands_dedupe(h2p_seen *seen, apr_array_header_t *cands)
+{
+    int i, n = 0;
+
+    for (i = 0; i < cands->nelts; ++i) {
+        h2p_cand *c = &APR_ARRAY_IDX(cands, i, h2p_cand);
+
+        if (c->path && c->reason != H2P_SKIP_DUPLICATE
+            && seen_add(seen, h2p_diary_key_pair(0, h2p_hash(c->path)))) {
+            c->reason = H2P_SKIP_DUPLICATE;
+            ++n;
+        }
+    }
+    return n;
 }
 
 /* Is the resolved path (query kept) the page itself: its path with no
@@ -288,7 +294,7 @@ static h2p_reason precheck(apr_pool_t *p, h2p_policy *pol, h2p_cand *c,
     }
     c->key = h2p_diary_key_pair(origin, c->path == l->target
                                         ? l->target_hash : h2p_hash(c->path));
-    if (h2p_seen_add(pol->seen, c->key)) {
+    if (seen_add(pol->seen, c->key)) {
         return H2P_SKIP_DUPLICATE;
     }
     return H2P_PROMISED;
@@ -309,7 +315,7 @@ static int diary_pass(h2p_policy *pol, apr_array_header_t *cands,
         h2p_cand *c = &APR_ARRAY_IDX(cands, i, h2p_cand);
 
         if (c->reason == H2P_PROMISED
-            && (record ? h2p_diary_add(d, c->key)
+            && (record ? h2p_diary_put(d, c->key, NULL) == H2P_DIARY_HELD
                        : h2p_diary_touch(d, c->key))) {
             c->reason = H2P_SKIP_DIARY;
             ++n;
