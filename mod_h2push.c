@@ -61,6 +61,8 @@
 #include "h2p_lines.h"
 #include "h2p_html.h"
 #include "h2p_learn.h"
+#include "h2p_json.h"
+#include "h2p_preload.h"
 #include "h2p_chars.h"
 #include "h2p_version.h"
 #include "h2p_channel.h"
@@ -77,6 +79,12 @@ module AP_MODULE_DECLARE_DATA h2push_module;
 #define H2P_LOOKUPS_MIN        16        /* 4 x H2PushMax, at least 16 */
 #define H2P_HTML_MAX_LINKS     64        /* links taken from one page */
 #define H2P_DEFAULT_LEARN_TTL  86400
+#define H2P_DEFAULT_JSON_SCAN_MAX (1024 * 1024) /* H2PushJSONScanMax */
+#define H2P_DEFAULT_PRELOAD_DEPTH 3      /* H2PushPreloadDepth */
+#define H2P_PRELOAD_DEPTH_MAX  16        /* = H2P_JSON_MAX_SEGMENTS */
+#define H2P_JSON_NESTING       512       /* JSON nesting read at most */
+#define H2P_JSON_STRING_MAX    2048      /* longest value taken as a URL */
+#define H2P_JSON_MATCHES_MAX   256       /* values kept from a document */
 #define H2P_DEFAULT_LEARN_MAX  10000     /* H2PushLearnMaxEntries */
 #define H2P_LEARN_ENTRY_BYTES  800       /* default shmcb bytes an entry */
 #define H2P_LEARN_MUTEX        "h2push-learn"
@@ -105,6 +113,9 @@ typedef struct {
     int h2_early_hint;             /* mod_http2's H2EarlyHint applies */
     int learn_scope;               /* H2PushLearnScope, -1 unset */
     const char *scope;             /* the section it was set in */
+    int preload;                   /* H2PushPreloadHeader, -1 unset */
+    apr_off_t json_scan_max;       /* H2PushJSONScanMax, -1 unset */
+    int preload_depth;             /* H2PushPreloadDepth, -1 unset */
     /* push channels: H2PushChannelMaxAge, ...Heartbeat, ...Every (-1
      * unset; every_path NULL unset) */
     apr_interval_time_t chan_max_age, chan_heartbeat, chan_every;
@@ -148,6 +159,8 @@ static void *create_dir_conf(apr_pool_t *p, char *dir)
     dc->resources = apr_array_make(p, 2, sizeof(h2p_link));
     dc->links = dc->max = dc->verify = dc->early_hints = dc->from_html = -1;
     dc->learn_scope = dc->generated = dc->h2_push = -1;
+    dc->max_size = dc->scan_max = dc->json_scan_max = -1;
+    dc->preload = dc->preload_depth = -1;
     dc->max_size = dc->scan_max = -1;
     dc->chan_max_age = dc->chan_heartbeat = dc->chan_every = -1;
     return dc;
@@ -176,6 +189,11 @@ static void *merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     dc->h2_push = H2P_CHOOSE(add->h2_push, base->h2_push, -1);
     dc->h2_early_hint = add->h2_early_hint || base->h2_early_hint;
     dc->scope = add->learn_scope != -1 ? add->scope : base->scope;
+    dc->preload = H2P_CHOOSE(add->preload, base->preload, -1);
+    dc->json_scan_max = H2P_CHOOSE(add->json_scan_max, base->json_scan_max,
+                                   -1);
+    dc->preload_depth = H2P_CHOOSE(add->preload_depth, base->preload_depth,
+                                   -1);
     dc->chan_max_age = H2P_CHOOSE(add->chan_max_age, base->chan_max_age, -1);
     dc->chan_heartbeat = H2P_CHOOSE(add->chan_heartbeat, base->chan_heartbeat,
                                     -1);
@@ -416,6 +434,31 @@ static const char *cmd_scan_max(cmd_parms *cmd, void *dconf, const char *arg)
     return parse_size(cmd, arg, &((h2p_dir_conf *)dconf)->scan_max);
 }
 
+static const char *cmd_preload(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    return parse_flag(cmd, arg, &((h2p_dir_conf *)dconf)->preload);
+}
+
+static const char *cmd_json_scan_max(cmd_parms *cmd, void *dconf,
+                                     const char *arg)
+{
+    return parse_size(cmd, arg, &((h2p_dir_conf *)dconf)->json_scan_max);
+}
+
+static const char *cmd_preload_depth(cmd_parms *cmd, void *dconf,
+                                     const char *arg)
+{
+    long v = parse_count(arg, H2P_PRELOAD_DEPTH_MAX);
+
+    if (v < 1) {
+        return apr_psprintf(cmd->pool, "H2PushPreloadDepth: '%s' is not a "
+                            "whole number from 1 to %d", arg,
+                            H2P_PRELOAD_DEPTH_MAX);
+    }
+    ((h2p_dir_conf *)dconf)->preload_depth = (int)v;
+    return NULL;
+}
+
 static const char *cmd_generated(cmd_parms *cmd, void *dconf,
                                  const char *arg)
 {
@@ -641,6 +684,11 @@ static const char *cmd_diary(cmd_parms *cmd, void *dconf, const char *arg)
 enum { C_RESPONSES, C_LINKS, C_N };       /* responses examined, links */
 enum { H_SENT, H_LINKS, H_HTML, H_N };     /* 103s, links in them, HTML */
 enum { L_STORED, L_REPLACED, L_EXPIRED, L_EVICTED, L_FAILED, L_N };
+/* the Preload header: requests it selected links in, their links, the
+ * promised and hinted of those, documents fetched for nested selectors,
+ * and why responses were left alone */
+enum { P_REQUESTS, P_LINKS, P_PROMISED, P_HINTED, P_NESTED, P_BAD_HEADER,
+       P_BAD_JSON, P_TOO_LARGE, P_NO_MATCH, P_N };
 
 typedef struct {
     apr_uint64_t top[C_N];
@@ -648,6 +696,7 @@ typedef struct {
     apr_uint64_t hints[H_N];
     apr_uint64_t learned[L_N];
     apr_uint64_t refused[H2P_LR_N];     /* why not learned from */
+    apr_uint64_t preload[P_N];
 } h2p_counters;
 
 static h2p_counters h2p_local_counters; /* if shared memory fails */
@@ -739,6 +788,7 @@ typedef struct {
     apr_uint64_t lk_base;      /* lookups' key: client and headers */
     int fixups_ran;            /* else a quick handler (mod_cache) serves */
     int html_links;            /* Link headers the HTML scan added */
+    apr_hash_t *preload_links; /* targets the Preload header selected */
     apr_hash_t *own_links;     /* their text: decided already */
     apr_array_header_t *static_cands; /* the static list, once decided */
     h2p_seen *seen;            /* what this response decided, made on use */
@@ -1048,13 +1098,40 @@ static int is_default_handler(const request_rec *rr)
  * ("redirect:" + internal redirect, as a front controller does) is
  * followed the way the pushed request would be, a few hops at most. The
  * lookup resolves the path only: no handler runs. */
+/* A copy of the request as the parent of a pushed request's stand-in:
+ * only the headers mod_http2 copies to a pushed request, no credentials,
+ * no environment, and none of this module's per-directory settings. */
+static void pushed_parent(h2p_req *rq, request_rec *parent)
+{
+    request_rec *r = rq->r;
+    int i;
+
+    *parent = *r;
+    parent->headers_in = apr_table_make(r->pool, 8);
+    for (i = 0; lk_copied[i]; ++i) {
+        const char *v = apr_table_get(r->headers_in, lk_copied[i]);
+        if (v) {
+            apr_table_setn(parent->headers_in, lk_copied[i], v);
+        }
+    }
+    parent->subprocess_env = apr_table_make(r->pool, 1);
+    parent->notes = apr_table_make(r->pool, 1);
+    if (!rq->lookup_conf) {
+        rq->lookup_conf = ap_merge_per_dir_configs(r->pool, r->per_dir_config,
+                                                   h2p_no_dir_conf);
+    }
+    parent->per_dir_config = rq->lookup_conf;
+    parent->user = NULL;
+    parent->ap_auth_type = NULL;
+}
+
 static void lookup(h2p_req *rq, const char *path, h2p_lk_entry *e,
                    const char **what)
 {
-    request_rec *r = rq->r, parent = *r, *rr = NULL;
+    request_rec *r = rq->r, parent, *rr = NULL;
     apr_uint64_t key = lk_key(rq, path);
     const char *uri = path;
-    int i, hops;
+    int hops;
 
     if (lk_get(r, key, e)) {
         if (APLOGrtrace1(r)) {
@@ -1065,22 +1142,7 @@ static void lookup(h2p_req *rq, const char *path, h2p_lk_entry *e,
         return;
     }
     memset(e, 0, sizeof(*e));
-    parent.headers_in = apr_table_make(r->pool, 8);
-    for (i = 0; lk_copied[i]; ++i) {
-        const char *v = apr_table_get(r->headers_in, lk_copied[i]);
-        if (v) {
-            apr_table_setn(parent.headers_in, lk_copied[i], v);
-        }
-    }
-    parent.subprocess_env = apr_table_make(r->pool, 1);
-    parent.notes = apr_table_make(r->pool, 1);
-    if (!rq->lookup_conf) {
-        rq->lookup_conf = ap_merge_per_dir_configs(r->pool, r->per_dir_config,
-                                                   h2p_no_dir_conf);
-    }
-    parent.per_dir_config = rq->lookup_conf;
-    parent.user = NULL;
-    parent.ap_auth_type = NULL;
+    pushed_parent(rq, &parent);
     for (hops = 0; hops < 4; ++hops) {
         if (rr) {
             ap_destroy_sub_req(rr);
@@ -1204,7 +1266,8 @@ static const char *source_name(h2p_source src)
 {
     return src == H2P_SRC_STATIC ? "static"
            : src == H2P_SRC_LEARNED ? "learned"
-           : src == H2P_SRC_INTERIM ? "interim" : "link";
+           : src == H2P_SRC_INTERIM ? "interim"
+           : src == H2P_SRC_PRELOAD ? "preload-header" : "link";
 }
 
 /* Decide, then count and log each decision and note what was promised.
@@ -1228,6 +1291,11 @@ static int decide(h2p_req *rq, h2p_mode mode, int request_ok,
 
         apr_atomic_inc64(&h2p_stats->reasons[c->reason]);
         rq->promised += c->reason == H2P_PROMISED;
+        if (c->source == H2P_SRC_PRELOAD && ok) {
+            apr_atomic_inc64(&h2p_stats->preload[
+                                 c->reason == H2P_PROMISED ? P_PROMISED
+                                                           : P_HINTED]);
+        }
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                       "h2push decision: source=%s target=<%.200s> path=%.200s"
                       " result=%s%s%s%s", source_name(c->source),
@@ -1290,6 +1358,42 @@ static int store_locks(const h2p_srv_conf *sc)
     return (sc->store->provider->flags & AP_SOCACHE_FLAG_NOTMPSAFE) != 0;
 }
 
+/* The selectors of a request's Preload header lines and ?preload=
+ * parameters into 'sels': their number, or -1 when one is not a
+ * structured-field list of strings (then the request has none). */
+static int preload_list(request_rec *r, apr_array_header_t *sels)
+{
+    const apr_array_header_t *h = apr_table_elts(r->headers_in);
+    int i;
+
+    for (i = 0; i < h->nelts; ++i) {
+        const apr_table_entry_t *e = &APR_ARRAY_IDX(h, i, apr_table_entry_t);
+
+        if (e->key && !strcasecmp(e->key, "Preload")
+            && h2p_preload_parse(r->pool, e->val, sels) < 0) {
+            return -1;
+        }
+    }
+    if (h2p_preload_query(r->pool, first_of(r)->args, sels) < 0) {
+        return -1;
+    }
+    return sels->nelts;
+}
+
+/* The request's selectors in normal form, where H2PushPreloadHeader
+ * applies and it names some; else NULL. */
+static const char *preload_key(request_rec *r, const h2p_dir_conf *dc)
+{
+    apr_array_header_t *sels;
+
+    if (dc->preload != 1 || r->method_number != M_GET) {
+        return NULL;
+    }
+    sels = apr_array_make(r->pool, 2, sizeof(const char *));
+    return preload_list(r, sels) > 0 ? h2p_preload_normalise(r->pool, sels)
+                                     : NULL;
+}
+
 /* The key of the URL the visitor asked for (the first request of an
  * internal-redirect chain), from the virtual host that serves it, or of
  * the H2PushLearnScope section that URL is in. */
@@ -1303,14 +1407,22 @@ static const char *learn_key_of(request_rec *first, h2p_req *frq,
     const char *origin;
 
     if (!frq->learn_key) {
+        const char *preload = preload_key(first, dc);
+
         origin = h2p_learn_origin(first->pool, ap_http_scheme(first),
                                   s->server_hostname, port);
-        frq->learn_scope = dc->learn_scope == 1;
+        frq->learn_scope = dc->learn_scope == 1 && !preload;
         frq->learn_key = h2p_learn_key(
             first->pool, origin,
             first->parsed_uri.path ? first->parsed_uri.path : first->uri,
             sc->learn_query == 1 ? first->args : NULL,
             frq->learn_scope ? dc->scope : NULL);
+        if (preload) {
+            /* what a Preload request led to is its own: never replayed
+             * to a request without it, or with another */
+            frq->learn_key = apr_pstrcat(first->pool, frq->learn_key,
+                                         " preload ", preload, NULL);
+        }
     }
     return frq->learn_key;
 }
@@ -1942,7 +2054,7 @@ static void decide_response(request_rec *r, h2p_req *rq)
     int i, at_fixups = rq->static_done;
     int learn = learning(first) && first->method_number == M_GET
                 && !first->header_only;
-    int ours = rq->html_links || rq->late_links->nelts
+    int ours = rq->html_links || rq->preload_links || rq->late_links->nelts
                || rq->dc->resources->nelts > 0;
     int quiet = !rq->push_ok && !ours && !APLOGrdebug(r);
 
@@ -1970,6 +2082,15 @@ static void decide_response(request_rec *r, h2p_req *rq)
     final = h2p_seen_make(r->pool);
     lines = h2p_lines_collect(r->pool, r->headers_out, r->err_headers_out,
                               cands);
+    for (i = 0; rq->preload_links && i < cands->nelts; ++i) {
+        h2p_cand *c = &APR_ARRAY_IDX(cands, i, h2p_cand);
+
+        if (c->link->target && apr_hash_get(rq->preload_links,
+                                            c->link->target,
+                                            c->link->target_len)) {
+            c->source = H2P_SRC_PRELOAD;
+        }
+    }
     if (cands->nelts) {
         decide(rq, rq->push_ok ? H2P_MODE_PUSH : H2P_MODE_NONE,
                response_eligible(r), cands);
@@ -2317,8 +2438,337 @@ static apr_status_t h2p_html_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     return ap_pass_brigade(f->next, bb);
 }
 
+/* ------------------------------------------------------------------ */
+/* The Vulcain Preload header: links selected in JSON responses        */
+/* (H2PushPreloadHeader). The body is held (H2PushJSONScanMax at most)
+ * while src/h2p_json.c reads the values the selectors reach; at its end
+ * they become preload Links (as=fetch, crossorigin: an API's fetch()),
+ * which the policy decides with the response's other Links. A selector
+ * that goes on below a value that is a link (a nested selector) goes on
+ * in that document, fetched like a pushed request would be. */
+
+typedef struct {
+    int sel, depth;
+    const char *value;
+} h2p_jmatch;
+
+/* One JSON document being read: the response, or a linked one. */
+typedef struct {
+    request_rec *r;                /* whose pool */
+    const char *base;              /* its path, for relative references */
+    const h2p_jsel *sels;
+    h2p_json *json;
+    apr_array_header_t *matches;   /* h2p_jmatch */
+    int level;                     /* 1: the response itself */
+    apr_off_t read, max;
+    const char *failed;            /* why the document is not used */
+    int failed_counter;            /* P_* for it */
+    apr_bucket_brigade *held;      /* the response's body, held back */
+} h2p_jdoc;
+
+static void json_match(void *baton, int sel, int depth, const char *value,
+                       apr_size_t len)
+{
+    h2p_jdoc *d = baton;
+    h2p_jmatch *m;
+
+    if (d->matches->nelts >= H2P_JSON_MATCHES_MAX
+        || memchr(value, '\0', len)) {
+        return;             /* enough, or no URL (a \u0000 in it) */
+    }
+    m = apr_array_push(d->matches);
+    m->sel = sel;
+    m->depth = depth;
+    m->value = apr_pstrmemdup(d->r->pool, value, len);
+}
+
+static h2p_jdoc *jdoc_make(request_rec *r, const char *base,
+                           const h2p_jsel *sels, int level, apr_off_t max)
+{
+    h2p_jdoc *d = apr_pcalloc(r->pool, sizeof(*d));
+
+    d->r = r;
+    d->base = base;
+    d->sels = sels;
+    d->level = level;
+    d->max = max;
+    d->matches = apr_array_make(r->pool, 8, sizeof(h2p_jmatch));
+    d->json = h2p_json_create(r->pool, sels, H2P_JSON_NESTING,
+                              H2P_JSON_STRING_MAX, json_match, d);
+    return d;
+}
+
+/* Read the data of a brigade into the document, until it fails (then
+ * d->failed says why). */
+static void jdoc_feed(h2p_jdoc *d, apr_bucket_brigade *bb, int *eos)
+{
+    apr_bucket *b;
+
+    for (b = APR_BRIGADE_FIRST(bb); b != APR_BRIGADE_SENTINEL(bb);
+         b = APR_BUCKET_NEXT(b)) {
+        const char *data;
+        apr_size_t len;
+        int rc;
+
+        if (APR_BUCKET_IS_EOS(b)) {
+            *eos = 1;
+            break;
+        }
+        if (d->failed || APR_BUCKET_IS_METADATA(b)) {
+            continue;
+        }
+        if (apr_bucket_read(b, &data, &len, APR_BLOCK_READ) != APR_SUCCESS) {
+            d->failed = "the body could not be read";
+            d->failed_counter = P_BAD_JSON;
+        }
+        else if ((d->read += (apr_off_t)len) > d->max) {
+            d->failed = apr_psprintf(d->r->pool, "longer than "
+                                     "H2PushJSONScanMax (%" APR_OFF_T_FMT
+                                     " bytes)", d->max);
+            d->failed_counter = P_TOO_LARGE;
+        }
+        else if ((rc = h2p_json_feed(d->json, data, len)) < 0) {
+            d->failed = h2p_json_strerror(rc);
+            d->failed_counter = P_BAD_JSON;
+        }
+    }
+    if (*eos && !d->failed) {
+        int rc = h2p_json_finish(d->json);
+
+        if (rc < 0) {
+            d->failed = h2p_json_strerror(rc);
+            d->failed_counter = P_BAD_JSON;
+        }
+    }
+}
+
+/* A JSON response the header may change: 2xx, a JSON type, no content
+ * coding, no Cache-Control: no-transform. */
+static int json_eligible(request_rec *r)
+{
+    const char *cc = out_header(r, "Cache-Control");
+
+    return r->status >= 200 && r->status < 300
+           && h2p_preload_json_type(r->content_type)
+           && !r->content_encoding
+           && !apr_table_get(r->headers_out, "Content-Encoding")
+           && !apr_table_get(r->err_headers_out, "Content-Encoding")
+           && !(cc && ap_find_token(r->pool, cc, "no-transform"));
+}
+
+static ap_filter_rec_t *h2p_json_fetch_handle;
+
+/* Takes a linked document's body into its h2p_jdoc, and nothing further:
+ * the fetch's output goes nowhere else. */
+static apr_status_t h2p_json_fetch_filter(ap_filter_t *f,
+                                          apr_bucket_brigade *bb)
+{
+    h2p_jdoc *d = f->ctx;
+    request_rec *rr = f->r;
+    int eos = 0;
+
+    if (!d->failed && !d->read && !json_eligible(rr)) {
+        d->failed = apr_psprintf(d->r->pool, "status %d, type %s: not a "
+                                 "JSON document", rr->status,
+                                 rr->content_type ? rr->content_type : "-");
+        d->failed_counter = P_NO_MATCH;
+    }
+    jdoc_feed(d, bb, &eos);
+    apr_brigade_cleanup(bb);
+    return APR_SUCCESS;
+}
+
+/* The document at 'path' as a pushed request would get it (no
+ * credentials, only the headers mod_http2 gives a pushed request), read
+ * with the rest of a nested selector; NULL when it is not served 200. */
+static h2p_jdoc *preload_fetch(h2p_req *rq, const char *path,
+                               const h2p_jsel *tail, int level)
+{
+    request_rec *r = rq->r, parent, *rr;
+    h2p_jdoc *d = jdoc_make(r, path, tail, level, H2P_OR_DEFAULT(
+                                rq->dc->json_scan_max,
+                                H2P_DEFAULT_JSON_SCAN_MAX));
+    int rc;
+
+    pushed_parent(rq, &parent);
+    apr_atomic_inc64(&h2p_stats->preload[P_NESTED]);
+    rr = ap_sub_req_method_uri("GET", path, &parent, NULL);
+    if (rr->status != HTTP_OK) {
+        d->failed = apr_psprintf(r->pool, "status %d", rr->status);
+    }
+    else {
+        ap_add_output_filter_handle(h2p_json_fetch_handle, d, rr,
+                                    rr->connection);
+        rc = ap_run_sub_req(rr);
+        if (rc != OK || rr->status != HTTP_OK) {
+            d->failed = apr_psprintf(r->pool, "status %d",
+                                     rc != OK ? rc : rr->status);
+        }
+        else if (!d->failed && !d->read) {
+            d->failed = "no body";
+        }
+    }
+    ap_destroy_sub_req(rr);
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "h2push preload: fetched "
+                  "%s for a nested selector: %s%s", path,
+                  d->failed ? "not used: " : "ok",
+                  d->failed ? d->failed : "");
+    return d->failed ? NULL : d;
+}
+
+/* A URL a Link header can carry between < and > as it is. */
+static int link_safe(const char *s)
+{
+    for (; *s; ++s) {
+        if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f
+            || *s == '<' || *s == '>' || *s == '"' || *s == '\\') {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* The values the selectors reached, level by level (the response, then
+ * the documents its links lead to, up to H2PushPreloadDepth levels and
+ * H2PushMax documents), as preload Links of the response: each target
+ * once, same-origin ones by their path. */
+static void preload_links(request_rec *r, h2p_req *rq, h2p_jdoc *top)
+{
+    apr_array_header_t *docs = apr_array_make(r->pool, 4, sizeof(h2p_jdoc *));
+    apr_hash_t *fetched = apr_hash_make(r->pool);
+    const char *host = apr_table_get(r->headers_in, "Host");
+    const char *authority = host ? host
+                            : apr_psprintf(r->pool, "%s:%u", r->hostname,
+                                           ap_get_server_port(r));
+    int depth = H2P_OR_DEFAULT(rq->dc->preload_depth,
+                               H2P_DEFAULT_PRELOAD_DEPTH);
+    int fetches = H2P_OR_DEFAULT(rq->dc->max, H2P_DEFAULT_MAX);
+    int d, i, added = 0;
+
+    rq->preload_links = apr_hash_make(r->pool);
+    APR_ARRAY_PUSH(docs, h2p_jdoc *) = top;
+    for (d = 0; d < docs->nelts; ++d) {
+        h2p_jdoc *doc = APR_ARRAY_IDX(docs, d, h2p_jdoc *);
+
+        for (i = 0; i < doc->matches->nelts; ++i) {
+            const h2p_jmatch *m = &APR_ARRAY_IDX(doc->matches, i, h2p_jmatch);
+            const char *path = NULL, *target, *fkey;
+            h2p_uri_rc rc = h2p_uri_resolve(r->pool, ap_http_scheme(r),
+                                            authority, doc->base, m->value,
+                                            &path);
+
+            target = rc == H2P_URI_OK ? path : m->value;
+            if (rc == H2P_URI_BAD || !link_safe(target)) {
+                ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "h2push "
+                              "preload: \"%.200s\" is not a URL, left out",
+                              m->value);
+                continue;
+            }
+            if (!apr_hash_get(rq->preload_links, target, APR_HASH_KEY_STRING)
+                && added < H2P_HTML_MAX_LINKS) {
+                apr_hash_set(rq->preload_links, target, APR_HASH_KEY_STRING,
+                             target);
+                apr_table_addn(r->headers_out, "Link", apr_pstrcat(
+                                   r->pool, "<", target, ">; rel=preload; "
+                                   "as=fetch; crossorigin", NULL));
+                ++added;
+            }
+            if (rc != H2P_URI_OK
+                || m->depth >= h2p_jsel_segments(doc->sels, m->sel)
+                || doc->level >= depth || fetches <= 0) {
+                continue;
+            }
+            fkey = apr_psprintf(r->pool, "%s %d %d %d", path, d, m->sel,
+                                m->depth);
+            if (!apr_hash_get(fetched, fkey, APR_HASH_KEY_STRING)) {
+                h2p_jdoc *next = preload_fetch(
+                    rq, path, h2p_jsel_tail(r->pool, doc->sels, m->sel,
+                                            m->depth), doc->level + 1);
+
+                apr_hash_set(fetched, fkey, APR_HASH_KEY_STRING, fkey);
+                --fetches;
+                if (next) {
+                    APR_ARRAY_PUSH(docs, h2p_jdoc *) = next;
+                }
+            }
+        }
+    }
+    apr_atomic_inc64(&h2p_stats->preload[added ? P_REQUESTS : P_NO_MATCH]);
+    apr_atomic_add64(&h2p_stats->preload[P_LINKS], (apr_uint64_t)added);
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "h2push preload: %d link%s "
+                  "selected in %d document%s", added, added == 1 ? "" : "s",
+                  docs->nelts, docs->nelts == 1 ? "" : "s");
+}
+
+/* Holds a JSON response back while it reads it; adds Vary: Preload to
+ * every response the header could change, and, when the request names
+ * selectors, the Links they selected. The body goes on unchanged: at the
+ * end, or as soon as it is not read any further (too long, not JSON). */
+static apr_status_t h2p_json_filter(ap_filter_t *f, apr_bucket_brigade *bb)
+{
+    request_rec *r = f->r;
+    h2p_jdoc *d = f->ctx;
+    int eos = 0;
+
+    if (!d) {
+        h2p_req *rq = get_req(r);
+        apr_array_header_t *sels;
+        const h2p_jsel *js = NULL;
+        const char *why = NULL;
+        int n;
+
+        if (!json_eligible(r) || r->method_number != M_GET) {
+            ap_remove_output_filter(f);
+            return ap_pass_brigade(f->next, bb);
+        }
+        apr_table_mergen(r->headers_out, "Vary", "Preload");
+        sels = apr_array_make(r->pool, 2, sizeof(const char *));
+        n = preload_list(r, sels);
+        if (n < 0) {
+            why = "is not a list of strings";
+        }
+        else if (n > 0) {
+            js = h2p_jsel_compile(r->pool, (const char * const *)sels->elts,
+                                  sels->nelts, &why);
+        }
+        if (!js) {
+            if (why) {
+                apr_atomic_inc64(&h2p_stats->preload[P_BAD_HEADER]);
+                ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "h2push preload:"
+                              " the Preload header %s: response left alone",
+                              why);
+            }
+            ap_remove_output_filter(f);
+            return ap_pass_brigade(f->next, bb);
+        }
+        f->ctx = d = jdoc_make(r, first_of(r)->parsed_uri.path
+                                  ? first_of(r)->parsed_uri.path
+                                  : first_of(r)->uri, js, 1,
+                               H2P_OR_DEFAULT(rq->dc->json_scan_max,
+                                              H2P_DEFAULT_JSON_SCAN_MAX));
+    }
+    jdoc_feed(d, bb, &eos);
+    if (!eos && !d->failed) {
+        return ap_save_brigade(f, &d->held, &bb, r->pool);
+    }
+    if (d->failed) {
+        apr_atomic_inc64(&h2p_stats->preload[d->failed_counter]);
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "h2push preload: the "
+                      "response was not read (%s): left alone", d->failed);
+    }
+    else {
+        preload_links(r, get_req(r), d);
+    }
+    ap_remove_output_filter(f);
+    if (d->held) {
+        APR_BRIGADE_PREPEND(bb, d->held);
+    }
+    return ap_pass_brigade(f->next, bb);
+}
+
 static ap_filter_rec_t *h2p_filter_handle;
 static ap_filter_rec_t *h2p_html_filter_handle;
+static ap_filter_rec_t *h2p_json_filter_handle;
 
 static void h2p_insert_filter(request_rec *r)
 {
@@ -2351,6 +2801,10 @@ static void h2p_insert_filter(request_rec *r)
         ap_add_output_filter_handle(h2p_html_filter_handle, NULL, r,
                                     r->connection);
     }
+    if (dc->preload == 1 && r->method_number == M_GET) {
+        ap_add_output_filter_handle(h2p_json_filter_handle, NULL, r,
+                                    r->connection);
+    }
 }
 
 /* ------------------------------------------------------------------ */
@@ -2366,7 +2820,7 @@ typedef struct {
     apr_uint64_t value;
 } h2p_stat;
 
-#define H2P_NSTATS (C_N + 2 + H2P_NREASONS + H_N + L_N + H2P_LR_N \
+#define H2P_NSTATS (C_N + 2 + H2P_NREASONS + H_N + L_N + H2P_LR_N + P_N \
                     + H2P_CHS_N + 1)
 
 static int chan_stats(h2p_stat *out, int n);    /* push channels */
@@ -2396,6 +2850,10 @@ static int stats_collect(h2p_stat *out)
     static const char * const hints[] = { "sent", "links", "html_links" };
     static const char * const learned[] = { "stored", "replaced", "expired",
                                             "evicted", "failed" };
+    static const char * const preload[] = { "requests", "links", "promised",
+                                            "hinted", "nested", "bad_header",
+                                            "bad_json", "too_large",
+                                            "no_match" };
     const char *reasons[H2P_NREASONS], *refusals[H2P_LR_N];
     h2p_counters *st = h2p_stats;
     int i, n;
@@ -2418,6 +2876,7 @@ static int stats_collect(h2p_stat *out)
     n = stats_group(out, n, "learned", learned, st->learned, L_N);
     n = stats_group(out, n, "learned.refused", refusals, st->refused,
                     H2P_LR_N);
+    n = stats_group(out, n, "preload", preload, st->preload, P_N);
     return chan_stats(out, n);
 }
 
@@ -4370,6 +4829,15 @@ static const command_rec h2p_cmds[] = {
     AP_INIT_TAKE1("H2PushHTMLScanMax", cmd_scan_max, NULL, OR_FILEINFO,
         "bytes of an HTML response scanned (and held back) at most "
         "(default 32K)"),
+    AP_INIT_TAKE1("H2PushPreloadHeader", cmd_preload, NULL, OR_FILEINFO,
+        "on|off: push (or hint) what a request's Preload header (Vulcain) "
+        "selects in its JSON response (default off)"),
+    AP_INIT_TAKE1("H2PushJSONScanMax", cmd_json_scan_max, NULL, OR_FILEINFO,
+        "bytes of a JSON response read (and held back) for the Preload "
+        "header at most (default 1M)"),
+    AP_INIT_TAKE1("H2PushPreloadDepth", cmd_preload_depth, NULL, OR_FILEINFO,
+        "levels of linked documents a nested Preload selector is followed "
+        "through (default 3)"),
     /* push channels */
     AP_INIT_TAKE1("H2PushChannelBuffer", cmd_chan_count, &chan_buffer,
         RSRC_CONF, "events the channels' shared buffer holds (default 1000)"),
@@ -4426,6 +4894,15 @@ static void h2p_register_hooks(apr_pool_t *p)
     h2p_html_filter_handle = ap_register_output_filter(H2P_HTML_FILTER_NAME,
                                                        h2p_html_filter, NULL,
                                                        AP_FTYPE_CONTENT_SET - 1);
+    /* where the HTML scan is: the JSON as the handler made it */
+    h2p_json_filter_handle = ap_register_output_filter("H2PUSH_JSON",
+                                                       h2p_json_filter, NULL,
+                                                       AP_FTYPE_CONTENT_SET - 1);
+    /* first of a nested selector's fetch: nothing passes beyond it */
+    h2p_json_fetch_handle = ap_register_output_filter("H2PUSH_JSON_FETCH",
+                                                      h2p_json_fetch_filter,
+                                                      NULL,
+                                                      AP_FTYPE_CONTENT_SET - 1);
     /* push channels */
     ap_hook_pre_config(chan_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(chan_post_config, NULL, NULL, APR_HOOK_MIDDLE);

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """The shared slow backend of the benchmarks (HTTP/1.1, loopback).
 
-    backend.py PORT HTML_FILE
+    backend.py PORT HTML_FILE [API_THINK_MS]
 
 GET /p/<ms> (any query) sleeps <ms> milliseconds ("think time", 0..5000),
 then answers 200 with the page HTML and one Link header per subresource:
@@ -9,10 +9,18 @@ then answers 200 with the page HTML and one Link header per subresource:
     Link: </s/1.css>; rel=preload; as=style      (1.css .. 4.css)
     Link: </s/1.js>; rel=preload; as=script      (1.js .. 4.js)
 
-Anything else is a 404. Keep-alive, one thread per connection, the
+A JSON API (bench/vulcain.py), each answer after API_THINK_MS (default 50)
+of think time, Content-Type application/ld+json, no Link header:
+
+    GET /api/books     a hydra collection: {"hydra:member": ["/api/books/1",
+                       ... "/api/books/10"], ...}
+    GET /api/books/N   book N (1..10): {"@id": "/api/books/N", ...}
+
+Anything else is a 404. HTML_FILE "-": no page (/p/ answers 404). Keep-alive, one thread per connection, the
 response written with one send (no Nagle/delayed-ACK stalls). Prints
 "READY" when listening. Python 3 standard library only.
 """
+import json
 import socket
 import socketserver
 import sys
@@ -20,6 +28,29 @@ import time
 
 LINKS = ["</s/%d.css>; rel=preload; as=style" % i for i in range(1, 5)] + \
         ["</s/%d.js>; rel=preload; as=script" % i for i in range(1, 5)]
+
+BOOKS = 10
+
+
+def api_body(path):
+    """The JSON API's document at path, or None (404)."""
+    if path == "/api/books":
+        doc = {"@context": "/api/contexts/Book", "@id": "/api/books",
+               "@type": "hydra:Collection",
+               "hydra:member": ["/api/books/%d" % i for i in range(1, BOOKS + 1)],
+               "hydra:totalItems": BOOKS}
+    elif path.startswith("/api/books/") and path[11:].isdigit() and \
+            1 <= int(path[11:]) <= BOOKS and path[11] != "0":
+        n = int(path[11:])
+        doc = {"@context": "/api/contexts/Book", "@id": path, "@type": "Book",
+               "isbn": "978-0-%04d-%04d-%d" % (n * 37, n * 101, n % 10),
+               "title": "Book %d" % n,
+               "description": "The description of book %d. " % n * 4,
+               "author": "Author %d" % n,
+               "publicationDate": "20%02d-01-%02d" % (n, n)}
+    else:
+        return None
+    return json.dumps(doc, indent=1).encode() + b"\n"
 
 
 class Handler(socketserver.StreamRequestHandler):
@@ -51,8 +82,15 @@ class Handler(socketserver.StreamRequestHandler):
                         keep = True
             path = target.split("?", 1)[0]
             head = ["Date: " + self.date(), "Server: bench-backend"]
-            if path.startswith("/p/") and path[3:].isdigit() and \
-                    method in ("GET", "HEAD"):
+            api = api_body(path) if path.startswith("/api/") and \
+                method in ("GET", "HEAD") else None
+            if api is not None:
+                time.sleep(self.server.api_think / 1000.0)
+                body = api
+                status = "200 OK"
+                head += ["Content-Type: application/ld+json"]
+            elif path.startswith("/p/") and path[3:].isdigit() and \
+                    method in ("GET", "HEAD") and self.server.html is not None:
                 time.sleep(min(int(path[3:]), 5000) / 1000.0)
                 body = self.server.html
                 status = "200 OK"
@@ -87,8 +125,11 @@ class Server(socketserver.ThreadingTCPServer):
 def main():
     port, html = int(sys.argv[1]), sys.argv[2]
     srv = Server(("127.0.0.1", port), Handler)
-    with open(html, "rb") as f:
-        srv.html = f.read()
+    srv.html = None
+    if html != "-":
+        with open(html, "rb") as f:
+            srv.html = f.read()
+    srv.api_think = float(sys.argv[3]) if len(sys.argv) > 3 else 50.0
     print("READY", flush=True)
     try:
         srv.serve_forever()

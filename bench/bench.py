@@ -649,9 +649,9 @@ def callgrind_functions(f, n):
                        capture_output=True, text=True)
     want = ["one_response", "h2p_lines_collect", "h2p_link_parse",
             "h2p_cands_add", "h2p_policy_decide", "h2p_uri_resolve",
-            "diary_pass", "diary_lock", "h2p_diary_add", "h2p_diary_touch",
-            "h2p_cands_paths", "h2p_lines_emit", "h2p_link_emit",
-            "h2p_link_format"]
+            "diary_pass", "diary_lock", "h2p_diary_add", "h2p_diary_put",
+            "h2p_diary_touch", "h2p_cands_paths", "h2p_lines_emit",
+            "h2p_link_emit", "h2p_link_format"]
     got = {}
     for line in r.stdout.splitlines():
         m = re.match(r"\s*([0-9,]+) \([ 0-9.]+%\)\s+\S+:(\w+) ", line)

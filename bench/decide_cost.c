@@ -13,7 +13,8 @@
  *     10, a "seen" set) with the diary lock of mod_h2push.c (a mutex; the
  *     diary created on first use); h2p_policy_decide(); then decide()'s
  *     bookkeeping (an atomic counter per reason, the promised paths
- *     string, the two subprocess_env variables);
+ *     string, the three subprocess_env variables H2PUSH_PROMISED,
+ *     H2PUSH_HINTED and H2PUSH_PATHS);
  *   - emit: h2p_lines_emit(): the Link lines put back as decided, each
  *     link-value through h2p_link_emit().
  *
@@ -149,6 +150,15 @@ static int one_response(apr_pool_t *p, conn_t *conn, apr_table_t *headers_out,
     }
     rq.paths = h2p_cands_paths(p, cands, rq.paths);
     apr_table_setn(env, "H2PUSH_PROMISED", apr_itoa(p, rq.promised));
+    {   /* hinted so far for this request: this decision's added */
+        const char *was = apr_table_get(env, "H2PUSH_HINTED");
+        int hinted = was ? atoi(was) : 0;
+
+        for (i = 0; i < cands->nelts; ++i) {
+            hinted += APR_ARRAY_IDX(cands, i, h2p_cand).reason == H2P_HINTED;
+        }
+        apr_table_setn(env, "H2PUSH_HINTED", apr_itoa(p, hinted));
+    }
     apr_table_setn(env, "H2PUSH_PATHS", rq.paths);
 
     h2p_lines_emit(p, lines, cands);

@@ -177,10 +177,16 @@ h2p_diary_put_rc h2p_diary_put(h2p_diary *d, apr_uint64_t key,
                                apr_uint64_t *evicted)
 {
     h2p_diary_put_rc rc = H2P_DIARY_ADDED;
-    apr_uint16_t i, *link;
+    apr_uint16_t i, *link = bucket_of(d, key);
 
-    if (h2p_diary_touch(d, key)) {
-        return H2P_DIARY_HELD;
+    for (i = *link; i != NIL; i = d->chain[i]) {
+        if (d->key[i] == key) {
+            if (i != d->head) {
+                lru_unlink(d, i);
+                lru_push(d, i);
+            }
+            return H2P_DIARY_HELD;
+        }
     }
     if (d->free != NIL) {
         i = d->free;
@@ -196,7 +202,7 @@ h2p_diary_put_rc h2p_diary_put(h2p_diary *d, apr_uint64_t key,
         i = drop(d, find(d, d->key[d->tail]));      /* full: evict oldest */
         rc = H2P_DIARY_EVICTED;
     }
-    link = bucket_of(d, key);           /* new keys head their chain */
+    /* new keys head their chain */
     d->key[i] = key;
     d->chain[i] = *link;
     *link = i;

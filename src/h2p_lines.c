@@ -13,11 +13,28 @@ typedef struct {
     int first, n;                 /* its link-values in links */
 } h2p_line;
 
+#define NLINKS 16                 /* room made for a response's links */
+#define NLINES 16                 /* and for its Link lines */
+
 struct h2p_lines {
     apr_table_t *t1, *t2;
     apr_array_header_t *links;    /* of h2p_link, every line's in order */
     apr_array_header_t *lines;    /* of h2p_line */
+    apr_array_header_t arrays[2]; /* what links and lines point to */
 };
+
+/* An empty array of n elements of size at elts (not cleared: every
+ * element is set when pushed). */
+static apr_array_header_t *array_at(apr_array_header_t *a, apr_pool_t *p,
+                                    void *elts, int n, int size)
+{
+    a->pool = p;
+    a->elt_size = size;
+    a->nelts = 0;
+    a->nalloc = n;
+    a->elts = elts;
+    return a;
+}
 
 static int is_link(const apr_table_entry_t *e)
 {
@@ -39,12 +56,19 @@ static void collect(apr_pool_t *p, h2p_lines **ls, apr_table_t *t)
         if (!is_link(e)) {
             continue;
         }
-        if (!*ls) {
-            *ls = apr_palloc(p, sizeof(**ls));
-            (*ls)->links = apr_array_make(p, 16, sizeof(h2p_link));
-            (*ls)->lines = apr_array_make(p, 8, sizeof(h2p_line));
+        if (!*ls) {     /* one block: the struct, the links, the lines */
+            char *m = apr_palloc(p, sizeof(**ls) + NLINKS * sizeof(h2p_link)
+                                    + NLINES * sizeof(h2p_line));
+
+            *ls = (h2p_lines *)m;
+            m += sizeof(**ls);
+            (*ls)->links = array_at(&(*ls)->arrays[0], p, m, NLINKS,
+                                    sizeof(h2p_link));
+            (*ls)->lines = array_at(&(*ls)->arrays[1], p,
+                                    m + NLINKS * sizeof(h2p_link), NLINES,
+                                    sizeof(h2p_line));
         }
-        line = apr_array_push((*ls)->lines);
+        line = h2p_array_push((*ls)->lines);
         line->table = t;
         line->entry = e;
         line->first = (*ls)->links->nelts;

@@ -94,10 +94,34 @@ static int rel_has(const char *v, const char *type)
  * copied.
  */
 typedef struct {
+    apr_pool_t *pool;
     const char *in;
+    const char *end;          /* the NUL ending in */
     char *out;
-    h2p_param *prm;           /* next free param slot */
+    h2p_param *prm;           /* next free param slot; NULL: none made */
+    h2p_param *spare;         /* three slots for fast_params(), or NULL */
+    int fast;                 /* try fast_params() */
 } h2p_parser;
+
+/* The param slots of a field, made when a link-value needs them: one for
+ * each ';' (or, for a short field, for as many as could fit: one a
+ * ";x") */
+static h2p_param *param_slots(h2p_parser *ps)
+{
+    apr_size_t len = ps->end - ps->in, n = 0;
+    const char *semi;
+
+    if (len <= 128) {
+        n = len / 2 + 1;
+    }
+    else {
+        for (semi = ps->in; (semi = memchr(semi, ';', ps->end - semi));
+             semi++) {
+            n++;
+        }
+    }
+    return apr_palloc(ps->pool, (n ? n : 1) * sizeof(h2p_param));
+}
 
 #define OUT(ps, s) ((ps)->out + ((s) - (ps)->in))
 
@@ -196,6 +220,77 @@ static unsigned scan_token(const char *s, const char **end, unsigned *any)
     return or ? all : 0;
 }
 
+/* Do the n bytes at s, all before the end of the field, spell w? */
+#define AT(ps, s, w) ((ps)->end - (s) >= (apr_ssize_t)sizeof(w) - 1 \
+                      && !memcmp(s, w, sizeof(w) - 1))
+
+/*
+ * The params of most link-values, with no closer look: exactly
+ * "; rel=preload", then maybe "; as=" and a token of C_VFAST characters,
+ * then maybe "; crossorigin", then the end of the field or a ','. When
+ * the params at *s_ are in that form, fills l as the general loop of
+ * parse_value() would (a canonical link), points *s_ at the end and
+ * returns 1; else returns 0 having written nothing.
+ */
+static int fast_params(h2p_parser *ps, const char **s_, h2p_link *l)
+{
+    const char *s = *s_, *as = NULL, *as_end = NULL;
+    h2p_param *prm;
+    int co = 0, n;
+
+    if (!AT(ps, s, "; rel=preload")) {
+        return 0;
+    }
+    s += 13;
+    if (*s == ';' && AT(ps, s, "; as=")) {
+        for (as = s += 5; IS(*s, C_VFAST); s++)
+            ;
+        if (s == as) {
+            return 0;
+        }
+        as_end = s;
+    }
+    if (*s == ';' && AT(ps, s, "; crossorigin")) {
+        s += 13;
+        co = 1;
+    }
+    if (*s && *s != ',') {
+        return 0;
+    }
+    n = 1 + (as != NULL) + co;
+    if (ps->spare) {            /* the first link-value's */
+        prm = ps->spare;
+        ps->spare = NULL;
+    }
+    else {
+        if (!ps->prm) {
+            ps->prm = param_slots(ps);
+        }
+        prm = ps->prm;
+        ps->prm += n;
+    }
+    l->params = prm;
+    l->nparams = n;
+    prm->name = "rel";
+    prm->value = "preload";
+    if (as) {
+        prm++;
+        prm->name = "as";
+        prm->value = l->as = OUT(ps, as);
+        *OUT(ps, as_end) = '\0';
+    }
+    if (co) {
+        prm++;
+        prm->name = "crossorigin";
+        prm->value = NULL;
+        l->crossorigin = "";
+    }
+    l->preload = 1;
+    l->canonical = 1;
+    *s_ = s;
+    return 1;
+}
+
 /*
  * Parse one link-value at *ps (no leading OWS). On success, *ps points at
  * the ',' or NUL ending it and 1 is returned; 0 when malformed. Notes on
@@ -236,8 +331,15 @@ static int parse_value(h2p_parser *ps, const char **s_, h2p_link *l)
     l->target = OUT(ps, t);
     l->target_len = s - t;
     *OUT(ps, s) = '\0';
-    l->params = ps->prm;
     s++;
+    if (ps->fast && fast_params(ps, &s, l)) {
+        *s_ = s;
+        return 1;
+    }
+    if (!ps->prm) {
+        ps->prm = param_slots(ps);
+    }
+    l->params = ps->prm;
 
     for (;;) {
         apr_size_t n, vn = 0;
@@ -354,11 +456,12 @@ static const char *resync(const char *s)
     return s;
 }
 
-int h2p_link_parse(apr_pool_t *p, const char *field, apr_array_header_t *out)
+static int parse_field(apr_pool_t *p, const char *field,
+                       apr_array_header_t *out, int fast)
 {
-    const char *s = field, *start, *end, *semi;
+    const char *s = field, *start, *end;
     char *raw = NULL;
-    apr_size_t len, nsemi = 0;
+    apr_size_t len;
     h2p_parser ps;
     h2p_link *l;
     int nbad = 0;
@@ -366,21 +469,16 @@ int h2p_link_parse(apr_pool_t *p, const char *field, apr_array_header_t *out)
     if (!field) {
         return 0;
     }
-    /* one block: a param slot for each ';' (or, for a short field, for
-     * as many as could fit: one a ";x"), then the work copy */
     len = strlen(field);
-    if (len <= 128) {
-        nsemi = len / 2 + 1;
-    }
-    else {
-        for (semi = field; (semi = memchr(semi, ';', len - (semi - field)));
-             semi++) {
-            nsemi++;
-        }
-    }
+    ps.pool = p;
     ps.in = field;
-    ps.prm = apr_palloc(p, nsemi * sizeof(h2p_param) + len + 1);
-    ps.out = (char *)(ps.prm + nsemi);
+    ps.end = field + len;
+    ps.fast = fast;
+    ps.prm = NULL;
+    /* one block: three param slots for the usual params of a link-value
+     * (fast_params), then the work copy */
+    ps.spare = apr_palloc(p, 3 * sizeof(h2p_param) + len + 1);
+    ps.out = (char *)(ps.spare + 3);
     memcpy(ps.out, field, len + 1);
 
     for (;;) {
@@ -391,7 +489,7 @@ int h2p_link_parse(apr_pool_t *p, const char *field, apr_array_header_t *out)
             break;
         }
         start = s;
-        l = apr_array_push(out);
+        l = h2p_array_push(out);
         memset(l, 0, sizeof(*l));
         if (!parse_value(&ps, &s, l)) {
             memset(l, 0, sizeof(*l));
@@ -415,6 +513,17 @@ int h2p_link_parse(apr_pool_t *p, const char *field, apr_array_header_t *out)
         l->raw_len = end - start;
     }
     return nbad;
+}
+
+int h2p_link_parse(apr_pool_t *p, const char *field, apr_array_header_t *out)
+{
+    return parse_field(p, field, out, 1);
+}
+
+int h2p_link_parse_full(apr_pool_t *p, const char *field,
+                        apr_array_header_t *out)
+{
+    return parse_field(p, field, out, 0);
 }
 
 /*

@@ -47,6 +47,14 @@ typedef struct {
     const char *crossorigin;  /**< NULL absent, "" bare, else its value */
 } h2p_link;
 
+/** apr_array_push() without a call while the array has room: the new
+ *  element is not cleared (the caller sets it). */
+static APR_INLINE void *h2p_array_push(apr_array_header_t *a)
+{
+    return a->nelts < a->nalloc ? a->elts + a->elt_size * a->nelts++
+                                : apr_array_push(a);
+}
+
 /**
  * Parse one Link field value and append each link-value (h2p_link) to
  * 'out'. A malformed link-value is appended with bad = 1 and its raw text;
@@ -55,6 +63,12 @@ typedef struct {
  * @return the number of malformed link-values appended.
  */
 int h2p_link_parse(apr_pool_t *p, const char *field, apr_array_header_t *out);
+
+/** h2p_link_parse() without its shortcut for the usual params
+ *  ("; rel=preload; as=style"...): the same links, found the long way
+ *  (for tests: the two must agree). */
+int h2p_link_parse_full(apr_pool_t *p, const char *field,
+                        apr_array_header_t *out);
 
 /**
  * Serialise a parsed (not bad) link-value in a form that mod_http2's own

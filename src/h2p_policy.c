@@ -35,16 +35,24 @@ int h2p_cands_add(apr_array_header_t *cands, const apr_array_header_t *links,
         if (!l->bad && !l->preload && !l->modulepreload) {
             continue;
         }
-        c = apr_array_push(cands);
+        c = h2p_array_push(cands);
         c->link = l;
         c->source = src;
         c->path = NULL;
         c->reason = H2P_SKIP_BADLINK;
         c->as = NULL;
         c->cors = 0;
+        c->key = 0;
         ++n;
     }
     return n;
+}
+
+/* strlen(c->path), known already when it is the link's target */
+static apr_size_t path_len(const h2p_cand *c)
+{
+    return c->path == c->link->target ? c->link->target_len
+                                      : strlen(c->path);
 }
 
 const char *h2p_cands_paths(apr_pool_t *p, const apr_array_header_t *cands,
@@ -58,7 +66,7 @@ const char *h2p_cands_paths(apr_pool_t *p, const apr_array_header_t *cands,
         const h2p_cand *c = &APR_ARRAY_IDX(cands, i, h2p_cand);
 
         if (c->reason == H2P_PROMISED) {
-            n += strlen(c->path) + 1;
+            n += path_len(c) + 1;
         }
     }
     d = buf = apr_palloc(p, n + 1);
@@ -73,7 +81,7 @@ const char *h2p_cands_paths(apr_pool_t *p, const apr_array_header_t *cands,
             if (d != buf) {
                 *d++ = ' ';
             }
-            memcpy(d, c->path, len = strlen(c->path));
+            memcpy(d, c->path, len = path_len(c));
             d += len;
         }
     }
@@ -104,7 +112,12 @@ const char *h2p_link_emit(apr_pool_t *p, const h2p_link *l,
                            NULL);
     }
     if (c->reason == H2P_PROMISED || c->reason == H2P_HINTED) {
-        const char *v = h2p_link_format(p, l, c->path, 0);
+        const char *v;
+
+        if (!c->as && l->canonical && c->path == l->target) {
+            return l->raw;      /* what h2p_link_format() would give */
+        }
+        v = h2p_link_format(p, l, c->path, 0);
 
         if (c->as) {
             v = apr_pstrcat(p, v, "; as=", c->as,
@@ -168,23 +181,8 @@ h2p_seen *h2p_seen_make(apr_pool_t *p)
     return st;
 }
 
-int h2p_cands_dedupe(h2p_seen *seen, apr_array_header_t *cands)
-{
-    int i, n = 0;
-
-    for (i = 0; i < cands->nelts; ++i) {
-        h2p_cand *c = &APR_ARRAY_IDX(cands, i, h2p_cand);
-
-        if (c->path && c->reason != H2P_SKIP_DUPLICATE
-            && h2p_seen_add(seen, h2p_diary_key_pair(0, h2p_hash(c->path)))) {
-            c->reason = H2P_SKIP_DUPLICATE;
-            ++n;
-        }
-    }
-    return n;
-}
-
-int h2p_seen_add(h2p_seen *st, apr_uint64_t key)
+/* h2p_seen_add(), inline where the policy adds */
+static APR_INLINE int seen_add(h2p_seen *st, apr_uint64_t key)
 {
     unsigned i;
 
@@ -215,17 +213,44 @@ int h2p_seen_add(h2p_seen *st, apr_uint64_t key)
     return 0;
 }
 
+int h2p_seen_add(h2p_seen *st, apr_uint64_t key)
+{
+    return seen_add(st, key);
+}
+
+int h2p_cands_dedupe(h2p_seen *seen, apr_array_header_t *cands)
+{
+    int i, n = 0;
+
+    for (i = 0; i < cands->nelts; ++i) {
+        h2p_cand *c = &APR_ARRAY_IDX(cands, i, h2p_cand);
+
+        if (c->path && c->reason != H2P_SKIP_DUPLICATE
+            && seen_add(seen, h2p_diary_key_pair(0, h2p_hash(c->path)))) {
+            c->reason = H2P_SKIP_DUPLICATE;
+            ++n;
+        }
+    }
+    return n;
+}
+
 /* Is the resolved path (query kept) the page itself: its path with no
  * query, an empty one or its own? */
 static int is_self(const h2p_policy *pol, const char *path)
 {
-    const char *q = strchr(path, '?'), *base = pol->base_path;
-    apr_size_t n = q ? (apr_size_t)(q - path) : strlen(path);
+    const char *base = pol->base_path;
 
-    if (!base || strncmp(path, base, n) || (base[n] && base[n] != '?')) {
+    if (!base) {
         return 0;
     }
-    return !q || !q[1] || (pol->self_query && !strcmp(q + 1, pol->self_query));
+    /* the paths up to their '?' or end: equal? */
+    for (; *path && *path != '?' && *path == *base; path++, base++)
+        ;
+    if ((*path && *path != '?') || (*base && *base != '?')) {
+        return 0;
+    }
+    return !*path || !path[1]
+           || (pol->self_query && !strcmp(path + 1, pol->self_query));
 }
 
 /* Everything but the connection's diary and the lookup. 'origin' is the
@@ -258,7 +283,8 @@ static h2p_reason precheck(apr_pool_t *p, h2p_policy *pol, h2p_cand *c,
     if (pol->mode == H2P_MODE_NONE) {
         return H2P_SKIP_CLIENT;
     }
-    if (c->source != H2P_SRC_STATIC && !pol->links_on) {
+    if (c->source != H2P_SRC_STATIC && c->source != H2P_SRC_PRELOAD
+        && !pol->links_on) {
         return H2P_SKIP_LINKSOFF;
     }
     if (rc != H2P_URI_OK) {
@@ -269,7 +295,7 @@ static h2p_reason precheck(apr_pool_t *p, h2p_policy *pol, h2p_cand *c,
     }
     c->key = h2p_diary_key_pair(origin, c->path == l->target
                                         ? l->target_hash : h2p_hash(c->path));
-    if (h2p_seen_add(pol->seen, c->key)) {
+    if (seen_add(pol->seen, c->key)) {
         return H2P_SKIP_DUPLICATE;
     }
     return H2P_PROMISED;
@@ -290,7 +316,7 @@ static int diary_pass(h2p_policy *pol, apr_array_header_t *cands,
         h2p_cand *c = &APR_ARRAY_IDX(cands, i, h2p_cand);
 
         if (c->reason == H2P_PROMISED
-            && (record ? h2p_diary_add(d, c->key)
+            && (record ? h2p_diary_put(d, c->key, NULL) == H2P_DIARY_HELD
                        : h2p_diary_touch(d, c->key))) {
             c->reason = H2P_SKIP_DIARY;
             ++n;

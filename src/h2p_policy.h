@@ -43,7 +43,9 @@ typedef enum {
     H2P_SRC_STATIC = 0,    /**< H2PushResource */
     H2P_SRC_LINK,          /**< a Link response header (or the HTML) */
     H2P_SRC_LEARNED,       /**< learned from an earlier response */
-    H2P_SRC_INTERIM        /**< a 103 of a handler or proxied backend */
+    H2P_SRC_INTERIM,       /**< a 103 of a handler or proxied backend */
+    H2P_SRC_PRELOAD        /**< what a Vulcain Preload header selected in a
+                                JSON response (H2PushPreloadHeader) */
 } h2p_source;
 
 /** What the decision is for. */

@@ -21,9 +21,13 @@ my @reasons = qw(nopush diary not-same-origin bad-link not-found forbidden
     ok($j && ref $j eq 'HASH', 'json: parses') or diag $res->{body};
     $j ||= {};
     is_deeply([sort keys %$j],
-              [sort qw(responses links promised hinted skipped hints learned
+              [sort qw(responses links promised hinted skipped hints learned preload
                        channel)],
               'json: top-level keys');
+    is_deeply([sort keys %{ $j->{preload} || {} }],
+              [sort qw(requests links promised hinted nested bad_header bad_json
+                       too_large no_match)],
+              'json: preload keys');
     is_deeply([sort keys %{ $j->{channel} || {} }],
               [sort qw(published pushed sse replayed dropped missed refused
                        subscribed subscribers)],

@@ -10,7 +10,7 @@ if [ "${1:-}" = --only ]; then
 else
 PKGS="apache2 apache2-dev libapache2-mod-perl2 nghttp2-client python3-h2
       curl perl make gcc openssl chromium redis-server nodejs
-      clang libclang-rt-14-dev"
+      clang libclang-rt-14-dev libjansson-dev"
 # t/asan.sh: gcc's ASan and UBSan runtimes (gcc pulls them in already;
 # named so the dependency is explicit).  h2load (t/soak.sh) comes with
 # nghttp2-client, readelf/nm (t/asan.sh) with binutils (gcc's dependency).

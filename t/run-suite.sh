@@ -31,7 +31,7 @@ perl -MJSON::PP -MDigest::SHA -MTest::More -e 1 2>/dev/null || fail "perl core m
 command -v openssl >/dev/null 2>&1 || fail "openssl not found (needed for the test certificates)"
 [ -x /usr/bin/chromium ] || fail "/usr/bin/chromium not found (apt-get install chromium): t/20_chromium.t needs it"
 [ -x /usr/bin/redis-server ] || fail "/usr/bin/redis-server not found (apt-get install redis-server): t/33_redis.t needs it"
-[ -x /usr/bin/node ] || fail "/usr/bin/node not found (apt-get install nodejs): t/39_channel.t needs it"
+command -v node >/dev/null 2>&1 || fail "node not found (apt-get install nodejs): t/39_channel.t and t/50_vulcain.t need it"
 
 # --- the module under test --------------------------------------------------
 # H2PUSH_SO: another build of the module (t/asan.sh's sanitizer build);

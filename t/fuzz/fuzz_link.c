@@ -30,7 +30,9 @@
  *     or '\', a second rel), values as written (HTAB as SP, other
  *     control bytes dropped, rel lower-cased);
  *   - format never turns a link that is not a preload into one;
- *   - the parser's shortcuts agree with the long way (check_shortcuts);
+ *   - the parser's shortcuts agree with the long way (check_shortcuts),
+ *     and h2p_link_parse (with its shortcut for the usual params) gives
+ *     the very links h2p_link_parse_full does (check_same_parse);
  *   - for each good target (and for the raw field as a reference), when
  *     h2p_uri_resolve says OK, the path part (before '?') starts with '/'
  *     but not "//", has no "/./" or "/../" segment, no trailing "/." or
@@ -351,6 +353,40 @@ static void check_shortcuts(apr_pool_t *p, const h2p_link *l)
     }
 }
 
+/* Two parses of one field: the same links, field by field. */
+static void check_same_parse(apr_pool_t *p, const char *field,
+                             const apr_array_header_t *a, int nbad)
+{
+    apr_array_header_t *b = apr_array_make(p, 4, sizeof(h2p_link));
+    int i, j;
+
+    if (h2p_link_parse_full(p, field, b) != nbad || a->nelts != b->nelts) {
+        abort();
+    }
+    for (i = 0; i < a->nelts; i++) {
+        const h2p_link *x = &APR_ARRAY_IDX(a, i, h2p_link);
+        const h2p_link *y = &APR_ARRAY_IDX(b, i, h2p_link);
+
+        if (x->bad != y->bad || x->raw_len != y->raw_len
+            || strcmp(x->raw, y->raw) || !same_opt(x->target, y->target)
+            || x->target_len != y->target_len || x->nparams != y->nparams
+            || !x->params != !y->params || x->preload != y->preload
+            || x->modulepreload != y->modulepreload
+            || x->nopush != y->nopush || x->critical != y->critical
+            || x->canonical != y->canonical || x->abs_path != y->abs_path
+            || x->target_hash != y->target_hash || !same_opt(x->as, y->as)
+            || !same_opt(x->crossorigin, y->crossorigin)) {
+            abort();
+        }
+        for (j = 0; j < x->nparams; j++) {
+            if (strcmp(x->params[j].name, y->params[j].name)
+                || !same_opt(x->params[j].value, y->params[j].value)) {
+                abort();
+            }
+        }
+    }
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
@@ -380,6 +416,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     a = apr_array_make(p, 4, sizeof(h2p_link));
     nbad = h2p_link_parse(p, field, a);
+    check_same_parse(p, field, a, nbad);
     for (i = 0; i < a->nelts; i++) {
         const h2p_link *l = &APR_ARRAY_IDX(a, i, h2p_link);
 

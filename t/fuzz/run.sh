@@ -22,7 +22,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 2
 
 CLANG=${CLANG:-clang}
-TARGETS="html link diary learn channel"
+TARGETS="html link diary learn json channel"
 BUILD=t/fuzz/build
 CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
 
@@ -42,6 +42,7 @@ srcs() {
         link)  echo src/h2p_link.c ;;
         diary) echo src/h2p_diary.c ;;
         learn) echo src/h2p_learn.c src/h2p_link.c src/h2p_diary.c ;;
+        json)  echo src/h2p_json.c ;;
         channel) echo src/h2p_channel.c src/h2p_redis.c ;;
     esac
 }

@@ -721,6 +721,127 @@ static void test_shortcuts(void)
     }
 }
 
+/* Two parses of a field, h2p_link_parse (shortcut) and
+ * h2p_link_parse_full (the long way): the same links? */
+static void same_parse(const char *field)
+{
+    apr_array_header_t *a = apr_array_make(pool, 4, sizeof(h2p_link));
+    apr_array_header_t *b = apr_array_make(pool, 4, sizeof(h2p_link));
+    int na = h2p_link_parse(pool, field, a);
+    int nb = h2p_link_parse_full(pool, field, b), i, j;
+
+    CHECK(na == nb && a->nelts == b->nelts, "[%s]: %d/%d values, %d/%d bad",
+          field, a->nelts, b->nelts, na, nb);
+    for (i = 0; i < a->nelts && i < b->nelts; i++) {
+        const h2p_link *x = LINK(a, i), *y = LINK(b, i);
+
+        CHECK(x->bad == y->bad && x->raw_len == y->raw_len
+              && x->target_len == y->target_len
+              && x->nparams == y->nparams && x->preload == y->preload
+              && x->modulepreload == y->modulepreload
+              && x->nopush == y->nopush && x->critical == y->critical
+              && x->canonical == y->canonical
+              && x->abs_path == y->abs_path
+              && x->target_hash == y->target_hash
+              && !x->params == !y->params, "[%s] #%d: flags", field, i);
+        CHECK_STR(x->raw, y->raw, field);
+        CHECK_STR(x->target, y->target, field);
+        CHECK_STR(x->as, y->as, field);
+        CHECK_STR(x->crossorigin, y->crossorigin, field);
+        for (j = 0; j < x->nparams && j < y->nparams; j++) {
+            CHECK_STR(x->params[j].name, y->params[j].name, field);
+            CHECK_STR(x->params[j].value, y->params[j].value, field);
+        }
+    }
+}
+
+/* The shortcut for the usual params ("; rel=preload", "; as=" a token,
+ * "; crossorigin"): taken where it applies, and what it gives is what the
+ * long way gives, there and next to it. */
+static void test_fast(void)
+{
+    static const char *const as[] = {
+        "style", "script", "font", "image", "fetch", "document", "audio",
+        "video", "track", "worker"
+    };
+    static const char *const v[] = {
+        "</s/1.css>; rel=preload; as=style",
+        "</s/1.js>; rel=preload; as=script",
+        "</f.woff2>; rel=preload; as=font; crossorigin",
+        "</x>; rel=preload",
+        "</x>; rel=preload; crossorigin",
+        "</x>; rel=preload, </y>; rel=preload; as=image",
+        "</x>; rel=preload; as=style,</y>; rel=preload; as=font; crossorigin",
+        "  </x>; rel=preload; as=style  ",
+        "</x>; rel=preload; as=style ; crossorigin",
+        "</x>; rel=preload; as=Style",
+        "</x>; rel=preload; as=STYLE",
+        "</x>; rel=preload; as=styles",
+        "</x>; rel=preload; as=x.y-z_1~!#$&'*+^`|",
+        "</x>; rel=preload; as=style, </y>; rel=preload; as=font; crossorigin, "
+        "</z>; rel=preload",
+        "</x>; rel=preload; as=styl",
+        "</x>; rel=preload; as=stylesheet",
+        "</x>; rel=preload; as=sty%6ce",
+        "</x>; rel=preload; as=",
+        "</x>; rel=preload; as",
+        "</x>; rel=preload; as=\"style\"",
+        "</x>; rel=preload; as=style;crossorigin",
+        "</x>; rel=preload; as=style; crossorigin=anonymous",
+        "</x>; rel=preload; as=style; crossorigin; critical",
+        "</x>; rel=preload; as=style; crossoriginx",
+        "</x>; rel=preload; as=style; as=script",
+        "</x>; rel=preload; as=style; nopush",
+        "</x>; rel=preload; crossorigin; as=style",
+        "</x>; rel=preload; nopush",
+        "</x>; rel=preloadx",
+        "</x>; rel=preload x",
+        "</x>; rel=preload;",
+        "</x>; rel=preload; ",
+        "</x>; rel=preload,",
+        "</x>; rel=Preload",
+        "</x>; rel=\"preload\"",
+        "</x>; rel=preload; rel=next",
+        "</x>; rel=modulepreload",
+        "</x>; rel=pre",
+        "</x>; rel=",
+        "</x>; r",
+        "</x>;",
+        "</a.css>; rel=preload; as=style, <bad",
+        "<bad; rel=preload; as=style, </b.css>; rel=preload; as=style",
+        "</a/../b.css>; rel=preload; as=style",
+        "<https://h/a.css>; rel=preload; as=style",
+        "</a.css?v=1>; rel=preload; as=style",
+    };
+    apr_size_t i;
+
+    for (i = 0; i < sizeof(as) / sizeof(as[0]); i++) {
+        const char *f = apr_pstrcat(pool, "</p>; rel=preload; as=", as[i],
+                                    NULL);
+        const h2p_link *l = parse_one(f);
+
+        CHECK(l->preload && l->canonical && l->nparams == 2, "[%s]", f);
+        CHECK_STR(l->as, as[i], f);
+        CHECK_STR(param(l, "as"), as[i], f);
+        CHECK_STR(param(l, "rel"), "preload", f);
+        CHECK(h2p_link_format(pool, l, NULL, 0) == l->raw, "[%s] raw", f);
+        CHECK_STR(h2p_link_format(pool, l, "/q", 1),
+                  apr_pstrcat(pool, "</q>; nopush; rel=preload; as=", as[i],
+                              NULL), f);
+        same_parse(f);
+        f = apr_pstrcat(pool, f, "; crossorigin", NULL);
+        l = parse_one(f);
+        CHECK(l->nparams == 3 && l->crossorigin && !*l->crossorigin,
+              "[%s]", f);
+        CHECK_STR(param(l, "crossorigin"), "(bare)", f);
+        same_parse(f);
+        same_parse(apr_pstrcat(pool, f, ", ", f, NULL));
+    }
+    for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+        same_parse(v[i]);
+    }
+}
+
 int main(void)
 {
     apr_initialize();
@@ -736,6 +857,7 @@ int main(void)
     test_pipeline();
     test_long();
     test_shortcuts();
+    test_fast();
 
     apr_pool_destroy(pool);
     apr_terminate();

@@ -274,8 +274,10 @@ int main(void)
     CHECK_STR(run(p, &pol, "<>; rel=preload, <?>; rel=preload, "
                   "<#top>; rel=preload, </dir/page.html>; rel=preload, "
                   "<page.html?a=1>; rel=preload, <page.html?b=2>; rel=preload,"
-                  " </dir/page.htm>; rel=preload", H2P_SRC_LINK, NULL),
-              "self self self self self promised promised", "self");
+                  " </dir/page.htm>; rel=preload, </dir/page.html2>; rel=preload,"
+                  " </dir/page.html/>; rel=preload", H2P_SRC_LINK, NULL),
+              "self self self self self promised promised promised promised",
+              "self");
 
     /* lookups per response are bounded: at 0 the rest are over-limit */
     {
