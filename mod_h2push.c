@@ -120,6 +120,7 @@ typedef struct {
      * unset; every_path NULL unset) */
     apr_interval_time_t chan_max_age, chan_heartbeat, chan_every;
     const char *chan_every_path;
+    long chan_max_pushes;          /* H2PushChannelMaxPushes, -1 unset */
 } h2p_dir_conf;
 
 enum { EH_OFF = 0, EH_H2, EH_ON };
@@ -161,8 +162,8 @@ static void *create_dir_conf(apr_pool_t *p, char *dir)
     dc->learn_scope = dc->generated = dc->h2_push = -1;
     dc->max_size = dc->scan_max = dc->json_scan_max = -1;
     dc->preload = dc->preload_depth = -1;
-    dc->max_size = dc->scan_max = -1;
     dc->chan_max_age = dc->chan_heartbeat = dc->chan_every = -1;
+    dc->chan_max_pushes = -1;
     return dc;
 }
 
@@ -200,6 +201,8 @@ static void *merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     dc->chan_every = H2P_CHOOSE(add->chan_every, base->chan_every, -1);
     dc->chan_every_path = add->chan_every != -1 ? add->chan_every_path
                                                 : base->chan_every_path;
+    dc->chan_max_pushes = H2P_CHOOSE(add->chan_max_pushes,
+                                     base->chan_max_pushes, -1);
     return dc;
 }
 
@@ -3089,6 +3092,7 @@ static int h2p_status_hook(request_rec *r, int flags)
 #define H2P_CHAN_DEFAULT_MAX_EVENT (64 * 1024)
 #define H2P_CHAN_DEFAULT_MAX_AGE   apr_time_from_sec(3600)
 #define H2P_CHAN_DEFAULT_HEARTBEAT apr_time_from_sec(25)
+#define H2P_CHAN_DEFAULT_MAX_PUSHES 256
 #define H2P_CHAN_POLL          apr_time_from_msec(250) /* a wait at most */
 #define H2P_CHAN_BATCH         64     /* events copied per lock */
 
@@ -3192,6 +3196,20 @@ static const char *cmd_chan_interval(cmd_parms *cmd, void *dconf,
     else {
         dc->chan_max_age = v;
     }
+    chan_configured = 1;
+    return NULL;
+}
+
+static const char *cmd_chan_max_pushes(cmd_parms *cmd, void *dconf,
+                                       const char *arg)
+{
+    long v = parse_count(arg, 1000000);
+
+    if (v < 1) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a whole number from "
+                            "1 to 1000000", cmd->cmd->name, arg);
+    }
+    ((h2p_dir_conf *)dconf)->chan_max_pushes = v;
     chan_configured = 1;
     return NULL;
 }
@@ -3914,6 +3932,7 @@ typedef struct {
     apr_bucket_brigade *probe;     /* HTTP/1.1: is the client there? */
     apr_uint64_t cursor;           /* the last sequence number seen */
     apr_uint64_t delivered;
+    apr_uint64_t max_pushes;       /* H2PushChannelMaxPushes (push only) */
     int counted;                   /* in ring->subscribers */
     apr_uint32_t generation;
 } h2p_chan_sub;
@@ -4021,7 +4040,8 @@ static int chan_catch_up(h2p_chan_sub *sub, apr_pool_t *tmp, int replay)
                           sub->channel, oldest - 1 - sub->cursor);
             sub->cursor = oldest - 1;
         }
-        for (seq = sub->cursor + 1; seq <= last && n < H2P_CHAN_BATCH;
+        for (seq = sub->cursor + 1; seq <= last && n < H2P_CHAN_BATCH
+             && !(sub->push && sub->delivered + n >= sub->max_pushes);
              ++seq) {
             h2p_chan_event *ev = &evs[n];
             sub->cursor = seq;
@@ -4037,7 +4057,8 @@ static int chan_catch_up(h2p_chan_sub *sub, apr_pool_t *tmp, int replay)
                 return 0;
             }
         }
-        if (sub->cursor >= last) {
+        if (sub->cursor >= last
+            || (sub->push && sub->delivered >= sub->max_pushes)) {
             return 1;
         }
     }
@@ -4099,6 +4120,8 @@ static int chan_subscribe(request_rec *r, h2p_dir_conf *dc)
         return HTTP_METHOD_NOT_ALLOWED;
     }
     sub->r = r;
+    sub->max_pushes = (apr_uint64_t)H2P_OR_DEFAULT(
+                          dc->chan_max_pushes, H2P_CHAN_DEFAULT_MAX_PUSHES);
     sub->channel = chan_path(r->pool, r->uri);
     sub->topics = apr_array_make(r->pool, 4, sizeof(const char *));
     if (r->args && h2p_chan_urlencoded(r->pool, r->args, strlen(r->args),
@@ -4195,6 +4218,11 @@ static int chan_subscribe(request_rec *r, h2p_dir_conf *dc)
         }
         if (now >= deadline) {
             why = "H2PushChannelMaxAge reached";
+            break;
+        }
+        if (sub->push && sub->delivered >= sub->max_pushes) {
+            /* mod_http2 keeps some 4 KB a 103 until the stream ends */
+            why = "H2PushChannelMaxPushes reached";
             break;
         }
         if (every && now >= next_tick) {
@@ -4851,6 +4879,9 @@ static const command_rec h2p_cmds[] = {
         "shm: where events are kept (shared memory of this server)"),
     AP_INIT_TAKE1("H2PushChannelMaxAge", cmd_chan_interval, NULL,
         RSRC_CONF | ACCESS_CONF, "how long a subscriber is held (default 1h)"),
+    AP_INIT_TAKE1("H2PushChannelMaxPushes", cmd_chan_max_pushes, NULL,
+        RSRC_CONF | ACCESS_CONF, "events pushed on one held stream before "
+        "its final response (default 256)"),
     AP_INIT_TAKE1("H2PushChannelHeartbeat", cmd_chan_interval, (void *)1,
         RSRC_CONF | ACCESS_CONF,
         "interval of the event-stream comment line (default 25s)"),

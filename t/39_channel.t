@@ -330,6 +330,25 @@ my %ids;
 }
 
 # ---------------------------------------------------------------------------
+# H2PushChannelMaxPushes 2: the held stream ends with its final 204 after
+# two pushes (mod_http2 keeps memory per 103 until the stream ends), long
+# before H2PushChannelMaxAge (10 s); the log says why
+{
+    my $mark = log_mark();
+    my $t0 = time;
+    my $ng = nghttp(vhost => $V, paths => ['/chan/capped']);
+    my $sid = $ng->sid_of('/chan/capped');
+    my @p = promised_in_order($ng);
+    is(scalar @p, 2, 'MaxPushes 2: two pushes') or diag $ng->summary;
+    is(scalar(grep { m{^/chan/crt\.pem\?h2push-event=tick-} } @p), 2,
+       'MaxPushes 2: the two ticks of the timed source');
+    is($sid && $ng->status($sid), 204, 'MaxPushes 2: then the final 204');
+    cmp_ok(time - $t0, '<', 8, 'MaxPushes 2: before H2PushChannelMaxAge (10 s)');
+    ok(wait_log('error_log', $mark, qr{h2push channel /chan/capped: closed .* 2 events delivered \(H2PushChannelMaxPushes reached\)}, 5),
+       'MaxPushes 2: the debug log names the reason');
+}
+
+# ---------------------------------------------------------------------------
 # Replay (push and SSE), the timed source, the heartbeat: in parallel
 {
     my $before = status_json(vhost => $V);

@@ -102,6 +102,7 @@ my %kind = (
     H2PushChannelMaxEventSize   => 'chsize',
     H2PushChannelStore          => 'store',
     H2PushChannelMaxAge         => 'interval',
+    H2PushChannelMaxPushes      => 'count:1:1000000',
     H2PushChannelHeartbeat      => 'interval',
     H2PushChannelEvery          => 'every',
 );
@@ -489,6 +490,7 @@ my %good_arg = (
     H2PushChannelBuffer => '10', H2PushChannelMaxSubscribers => '10',
     H2PushChannelMaxEventSize => '8K', H2PushChannelStore => 'shm',
     H2PushChannelMaxAge => '10s', H2PushChannelHeartbeat => '5s',
+    H2PushChannelMaxPushes => '100',
     H2PushChannelEvery => '5s /crt',
 );
 my @sections = (
