@@ -84,7 +84,7 @@ H2Direct on
 H2Push on
 H2EarlyHints on
 DocumentRoot {root}
-<Location "/updates">
+{chan}<Location "/updates">
     SetHandler h2push-channel
 </Location>
 <Location "/updates/publish">
@@ -133,7 +133,12 @@ def user_line(kind):
     return "User nobody\nGroup nogroup" if kind == "apache" else "user nobody nogroup;"
 
 
-def apache_server(module):
+def apache_server(module, subscribers):
+    # the module's own cap on held subscribers (default 1000): above the run's
+    with open(module, "rb") as f:
+        has_cap = b"H2PushChannelMaxSubscribers" in f.read()
+    chan = "H2PushChannelMaxSubscribers %d\n" % max(2000, 2 * subscribers) \
+        if has_cap else ""
     root = os.path.join(OUT, "channel-apache")
     os.makedirs(root, exist_ok=True)
     for f in ("httpd.pid",):
@@ -142,7 +147,7 @@ def apache_server(module):
     conf = os.path.join(root, "httpd.conf")
     write(conf, APACHE_CONF.format(root=root, mods=MODS, module=module,
                                    user=user_line("apache"), mpm=APACHE_MPM,
-                                   port=APACHE_PORT))
+                                   port=APACHE_PORT, chan=chan))
     bench.sh(["chmod", "-R", "a+rX", root])
     return ["apache2", "-d", root, "-f", conf, "-DFOREGROUND"]
 
@@ -235,6 +240,7 @@ def run_client(name, server_pid, mode, port, push, sse, args, h1_port=None):
                 raise RuntimeError("%s: expected %s, got %s" % (name, phase, line))
             time.sleep(1.0)          # let the server settle
             res[phase] = sample(server_pid)
+            res["client_" + phase] = sample(c.pid)
             log("%s: %s: %s" % (name, phase, res[phase]))
             c.stdin.write("\n")
             c.stdin.flush()
@@ -274,6 +280,9 @@ def derived(r):
         "procs": w["procs"],
         "rss_mb_with": w["rss_kb"] / 1024, "rss_mb_before": b["rss_kb"] / 1024,
         "cpu_ms_per_event": (e["cpu_s"] - w["cpu_s"]) * 1000 / max(1, c["events"]),
+        "client_cpu_ms_per_event": (r["client_events"]["cpu_s"] - r["client_subscribed"]["cpu_s"])
+        * 1000 / max(1, c["events"]),
+        "threads_with_per_sub": w["threads"] / n,
     }
 
 
@@ -281,13 +290,20 @@ def f1(x):
     return bench.fmt(x) if x is not None else "n/a"
 
 
+def med_of(runs, get):
+    xs = [get(r) for r in runs]
+    xs = [x for x in xs if x is not None]
+    return bench.med(xs) if xs else None
+
+
 def report(rep, args, results):
-    rep("# Push channels: %d subscribers, %d events" % (args.subscribers, args.events))
+    rep("# Push channels: %d subscribers, %d events, %d repetition(s)"
+        % (args.subscribers, args.events, args.reps))
     rep()
-    rep("- date: %s; load average at start %s; %d CPUs" % (
+    rep("- date: %s; load average at end %s; %d CPUs" % (
         time.strftime("%Y-%m-%d %H:%M:%S %Z"), bench.loadavg(), os.cpu_count()))
     rep("- command: `%s`" % " ".join(["bench/channel.py"] + sys.argv[1:]))
-    rep("- software: %s; %s; nchan (%s); node %s" % (
+    rep("- software: %s; %s; nchan %s; node %s" % (
         bench.version(["apache2", "-v"]), bench.version(["nginx", "-v"]),
         bench.version(["dpkg-query", "-W", "-f=${Version}", "libnginx-mod-nchan"]),
         bench.version(["node", "--version"])))
@@ -297,57 +313,71 @@ def report(rep, args, results):
     else:
         rep("- module: `%s`" % args.module)
     rep()
-    nchan = next((r for r in results if r["name"] == "nchan"), None)
-    ref = nchan["client"]["latency_ms"]["p99"] if nchan else None
-    rows = []
+    names = []
     for r in results:
-        c, d = r["client"], derived(r)
-        lat = c["latency_ms"]
-        rows.append([r["label"], "%d + %d" % (r["push"], r["sse"]),
-                     f1(lat["p50"]), f1(lat["p99"]), f1(lat["max"]),
-                     "%d / %d" % (c["delivered"], c["expected"]), str(c["missing"]),
-                     bench.ratio(lat["p99"], ref) if ref else "n/a",
-                     "%.1f" % d["rss_kb_per_sub"], "%.1f" % d["pss_kb_per_sub"],
-                     "%d → %d (%d procs)" % (d["threads_before"], d["threads_with"], d["procs"]),
-                     "%.2f" % d["threads_per_sub"], "%.1f" % d["cpu_ms_per_event"]])
+        if r["name"] not in names:
+            names.append(r["name"])
+    by = {n: [r for r in results if r["name"] == n] for n in names}
+    ref = med_of(by.get("nchan", []), lambda r: r["client"]["latency_ms"]["p99"])
+    rows = []
+    for n in names:
+        runs = by[n]
+        r0 = runs[0]
+        lat = lambda k, f: med_of(runs, lambda r: r["client"][k][f])  # noqa: E731
+        dv = lambda f: med_of(runs, lambda r: derived(r)[f])  # noqa: E731
+        p99 = lat("latency_ms", "p99")
+        rows.append([r0["label"], "%d + %d" % (r0["push"], r0["sse"]),
+                     f1(lat("latency_ms", "p50")), f1(p99),
+                     " ".join(f1(r["client"]["latency_ms"]["p99"]) for r in runs),
+                     f1(lat("latency_ms", "max")),
+                     str(sum(r["client"]["missing"] for r in runs)),
+                     bench.ratio(p99, ref) if ref else "n/a",
+                     "%.1f / %.1f" % (dv("rss_kb_per_sub"), dv("pss_kb_per_sub")),
+                     "%d → %d" % (dv("threads_before"), dv("threads_with")),
+                     "%.2f / %.2f" % (dv("threads_per_sub"), dv("threads_with_per_sub")),
+                     "%.1f / %.1f" % (dv("cpu_ms_per_event"), dv("client_cpu_ms_per_event"))])
         for kind in ("push", "sse"):
-            if r["push"] and r["sse"]:
-                k = c[kind]
+            if r0["push"] and r0["sse"]:
+                k99 = lat(kind, "p99")
                 rows.append(["  … its %s subscribers" % ("push" if kind == "push" else "SSE"),
-                             str(r[kind]), f1(k["p50"]), f1(k["p99"]), f1(k["max"]),
-                             str(k["n"]), "", bench.ratio(k["p99"], ref) if ref else "n/a",
-                             "", "", "", "", ""])
+                             str(r0[kind]), f1(lat(kind, "p50")), f1(k99),
+                             " ".join(f1(r["client"][kind]["p99"]) for r in runs),
+                             f1(lat(kind, "max")), "",
+                             bench.ratio(k99, ref) if ref else "n/a", "", "", "", ""])
     rep("## Publish-to-delivery latency (ms), memory and threads")
     rep()
-    rep.table(["server", "subscribers (push + SSE)", "p50", "p99", "max",
-               "delivered", "missing", "p99 x nchan", "RSS KB / subscriber",
-               "PSS KB / subscriber", "threads before → with", "threads / subscriber",
-               "server CPU ms / event"], rows)
+    rep.table(["server", "subscribers (push + SSE)", "p50", "p99", "p99 each run",
+               "max", "missing", "p99 x nchan", "RSS / PSS KB per subscriber",
+               "threads before → with", "threads per subscriber (added / all)",
+               "CPU ms per event (server / client)"], rows)
     rep("Latency: from just before the publish POST is written to the moment the "
         "subscriber has the event (push: the pushed stream's body ended; SSE: its "
-        "`data:` line parsed), over every (subscriber, event). Memory and threads: "
-        "sums over the server's processes with every subscriber connected minus "
-        "before any, divided by the subscribers. Events: %d bytes of payload, "
-        "one at a time (the next %d ms after the previous or once all have it, "
-        "whichever is later). Client details in bench/out/channel.json."
-        % (args.payload, args.interval))
+        "`data:` line parsed), over every (subscriber, event); with several runs "
+        "the median of the runs' figures. Memory and threads: sums over the "
+        "server's processes with every subscriber connected minus before any, "
+        "divided by the subscribers (\"all\": every thread the server has then, "
+        "divided by the subscribers). Events: %d bytes of payload, one at a "
+        "time (the next %g ms after the previous or once all have it, whichever "
+        "is later). CPU: user + system of the server's processes and of the "
+        "client's (its subscriber processes and the publisher) over the events. "
+        "Details: bench/out/channel.json." % (args.payload, args.interval))
     rep()
     targets = []
-    h2 = next((r for r in results if r["name"] in ("h2push", "stub")), None)
+    h2 = next((n for n in names if n in ("h2push", "stub")), None)
     if h2:
-        p99 = h2["client"]["latency_ms"]["p99"]
+        p99 = med_of(by[h2], lambda r: r["client"]["latency_ms"]["p99"])
         targets.append(["p99 ≤ 50 ms (mod_h2push, all subscribers)", f1(p99),
                         bench.verdict(p99 is not None and p99 <= 50)])
         if ref:
             targets.append(["p99 ≤ 1.5x nchan's p99", bench.ratio(p99, ref),
                             bench.verdict(p99 is not None and p99 <= 1.5 * ref)])
-    for r in results:
-        targets.append(["%s: no delivery missing" % r["label"], str(r["client"]["missing"]),
-                        bench.verdict(r["client"]["missing"] == 0)])
+    for n in names:
+        miss = sum(r["client"]["missing"] for r in by[n])
+        targets.append(["%s: no delivery missing" % by[n][0]["label"], str(miss),
+                        bench.verdict(miss == 0)])
     rep("## Goals")
     rep()
     rep.table(["goal", "value", ""], targets)
-    rep("- load average at end: %s" % bench.loadavg())
 
 
 # ---------------------------------------------------------------------------
@@ -368,6 +398,9 @@ def parse_args():
     ap.add_argument("--module", default=os.environ.get("H2PUSH_MODULE") or
                     os.path.join(TOP, ".libs", "mod_h2push.so"))
     ap.add_argument("--only", default="nchan,h2push")
+    ap.add_argument("--reps", type=int, default=1,
+                    help="runs per server, alternating (nchan first, then "
+                         "the other first, ...)")
     ap.add_argument("--stub", action="store_true",
                     help="bench/channel_stub.js instead of Apache (client development)")
     ap.add_argument("--wait-quiet", action="store_true")
@@ -396,21 +429,25 @@ def main():
         p = os.path.dirname(p)
     n = args.subscribers
     push = int(round(n * args.push_share))
+    order = [x for x in ("nchan", "h2push") if x in only]
     results = []
     try:
-        if "nchan" in only:
-            results.append(measure("nchan", "nginx + nchan (SSE)", nchan_server(),
-                                   NCHAN_PORT, "nchan", 0, n, args))
-        if "h2push" in only:
-            if args.stub:
-                results.append(measure(
-                    "stub", "TEST DOUBLE (channel_stub.js), not mod_h2push",
-                    ["node", os.path.join(HERE, "channel_stub.js"), str(STUB_PORT)],
-                    STUB_PORT, "h2push", push, n - push, args, h1_port=STUB_PORT + 1))
-            else:
-                results.append(measure("h2push", "Apache + mod_h2push (push + SSE)",
-                                       apache_server(args.module), APACHE_PORT,
-                                       "h2push", push, n - push, args))
+        for rep_i in range(args.reps):
+            for which in (order if rep_i % 2 == 0 else order[::-1]):
+                if which == "nchan":
+                    results.append(measure("nchan", "nginx + nchan (SSE)", nchan_server(),
+                                           NCHAN_PORT, "nchan", 0, n, args))
+                elif args.stub:
+                    results.append(measure(
+                        "stub", "TEST DOUBLE (channel_stub.js), not mod_h2push",
+                        ["node", os.path.join(HERE, "channel_stub.js"), str(STUB_PORT)],
+                        STUB_PORT, "h2push", push, n - push, args, h1_port=STUB_PORT + 1))
+                else:
+                    results.append(measure("h2push", "Apache + mod_h2push (push + SSE)",
+                                           apache_server(args.module, n), APACHE_PORT,
+                                           "h2push", push, n - push, args))
+                results[-1]["rep"] = rep_i
+                results[-1]["load1_after"] = bench.loadavg()
     finally:
         bench.stop_all()
     rep = bench.Report(os.path.join(OUT, "channel.md"))
