@@ -406,7 +406,11 @@ def parse_args():
                          "the other first, ...)")
     ap.add_argument("--stub", action="store_true",
                     help="bench/channel_stub.js instead of Apache (client development)")
-    ap.add_argument("--wait-quiet", action="store_true")
+    ap.add_argument("--wait-quiet", action="store_true",
+                    help="first wait until no fuzzer, Chromium, h2load or "
+                         "Apache::Test run of others runs and the load "
+                         "average is < 0.8 (bench.py's test), --quiet-max s at most")
+    ap.add_argument("--quiet-max", type=int, default=1500)
     return ap.parse_args()
 
 
@@ -424,7 +428,7 @@ def main():
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     if args.wait_quiet:
-        bench.wait_quiet()
+        bench.wait_quiet(max_s=args.quiet_max)
     # the servers run as nobody: the directories must be reachable
     p = OUT
     while p != "/":
