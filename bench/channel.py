@@ -5,13 +5,14 @@ memory and threads, Apache + mod_h2push against nginx + nchan
 bench/RESULTS.md, "Push channels").
 
     bench/channel.py [--subscribers N] [--events E] [--interval MS]
-                     [--module PATH] [--only h2push,nchan] [--stub]
-                     [--procs K] [--wait-quiet]
+                     [--module PATH] [--only nchan,h2push,h2push-sse]
+                     [--stub] [--reps N] [--procs K] [--wait-quiet]
 
 Each server in turn (never both at once): started, its processes' RSS,
 PSS and threads read, bench/channel_client.js run against it (N
 subscribers: for mod_h2push half push (h2c, one per connection) and half
-SSE (HTTP/1.1); for nchan all SSE (it cannot push)); once all are
+SSE (HTTP/1.1), then (h2push-sse) all SSE like nchan's; for nchan all SSE:
+it cannot push); once all are
 subscribed the servers' memory and threads are read again, then E events
 are published one after the other (the next --interval ms after the
 previous one or once everyone has it, whichever is later), the server's
@@ -34,7 +35,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench  # noqa: E402  (helpers: start/stop, ports, Report, waiting)
-from bench import OUT, HERE, TOP, MODS, log, write, wait_port, port_free  # noqa: E402
+from bench import OUT, HERE, TOP, MODS, log, write, port_free  # noqa: E402
 
 APACHE_PORT = 28300
 NCHAN_PORT = 28301
@@ -400,7 +401,9 @@ def parse_args():
                     help="client processes holding the subscribers")
     ap.add_argument("--module", default=os.environ.get("H2PUSH_MODULE") or
                     os.path.join(TOP, ".libs", "mod_h2push.so"))
-    ap.add_argument("--only", default="nchan,h2push")
+    ap.add_argument("--only", default="nchan,h2push,h2push-sse",
+                    help="h2push: the mix (push + SSE); h2push-sse: Apache "
+                         "with every subscriber SSE, like nchan's")
     ap.add_argument("--reps", type=int, default=1,
                     help="runs per server, alternating (nchan first, then "
                          "the other first, ...)")
@@ -423,7 +426,8 @@ def main():
             if not port_free(p)]
     if busy:
         sys.exit("channel: ports busy (another run?): %s" % busy)
-    if "h2push" in only and not args.stub and not os.path.exists(args.module):
+    if not args.stub and not os.path.exists(args.module) and \
+            ("h2push" in only or "h2push-sse" in only):
         sys.exit("channel: no module at %s (make -f Makefile.apxs build)" % args.module)
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
@@ -436,14 +440,21 @@ def main():
         p = os.path.dirname(p)
     n = args.subscribers
     push = int(round(n * args.push_share))
-    order = [x for x in ("nchan", "h2push") if x in only]
+    order = [x for x in ("nchan", "h2push", "h2push-sse") if x in only]
     results = []
     try:
         for rep_i in range(args.reps):
             for which in (order if rep_i % 2 == 0 else order[::-1]):
+                n_before = len(results)
                 if which == "nchan":
                     results.append(measure("nchan", "nginx + nchan (SSE)", nchan_server(),
                                            NCHAN_PORT, "nchan", 0, n, args))
+                elif which == "h2push-sse":
+                    if args.stub:
+                        continue
+                    results.append(measure("h2push-sse", "Apache + mod_h2push (all SSE)",
+                                           apache_server(args.module, n), APACHE_PORT,
+                                           "h2push", 0, n, args))
                 elif args.stub:
                     results.append(measure(
                         "stub", "TEST DOUBLE (channel_stub.js), not mod_h2push",
@@ -453,8 +464,9 @@ def main():
                     results.append(measure("h2push", "Apache + mod_h2push (push + SSE)",
                                            apache_server(args.module, n), APACHE_PORT,
                                            "h2push", push, n - push, args))
-                results[-1]["rep"] = rep_i
-                results[-1]["load1_after"] = bench.loadavg()
+                if len(results) > n_before:
+                    results[-1]["rep"] = rep_i
+                    results[-1]["load1_after"] = bench.loadavg()
     finally:
         bench.stop_all()
     rep = bench.Report(os.path.join(OUT, "channel.md"))
