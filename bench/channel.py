@@ -28,6 +28,7 @@ client; its numbers are marked and are never results.
 import argparse
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -142,7 +143,7 @@ def apache_server(module, subscribers):
         if has_cap else ""
     root = os.path.join(OUT, "channel-apache")
     os.makedirs(root, exist_ok=True)
-    for f in ("httpd.pid",):
+    for f in ("httpd.pid", "error_log"):       # the log: this run's only
         if os.path.exists(os.path.join(root, f)):
             os.unlink(os.path.join(root, f))
     conf = os.path.join(root, "httpd.conf")
@@ -263,6 +264,17 @@ def measure(name, label, cmd, port, mode, push, sse, args, h1_port=None):
     finally:
         bench.stop_all()
     res.update(name=name, label=label, push=push, sse=sse)
+    # the server's complaints (nginx: error.log; Apache: error_log), above notice
+    log_file = os.path.join(OUT, "channel-apache", "error_log") if name != "nchan" \
+        else os.path.join(OUT, "channel-nchan", "error.log")
+    try:
+        with open(log_file, errors="replace") as f:
+            res["log_errors"] = [l.strip() for l in f
+                                 if not re.search(r":notice\]|\[notice\]", l)][:50]
+    except OSError:
+        res["log_errors"] = []
+    if os.path.exists(log_file) and name != "nchan":
+        os.rename(log_file, os.path.join(OUT, "channel-%s-error_log" % name))
     return res
 
 
@@ -379,6 +391,12 @@ def report(rep, args, results):
         miss = sum(r["client"]["missing"] for r in by[n])
         targets.append(["%s: no delivery missing" % by[n][0]["label"], str(miss),
                         bench.verdict(miss == 0)])
+    for n in names:
+        errs = [e for r in by[n] for e in r.get("log_errors", [])]
+        if errs:
+            rep("%s: %d lines above notice in its error log, e.g. `%s`"
+                % (by[n][0]["label"], len(errs), errs[0][:200]))
+            rep()
     rep("## Goals")
     rep()
     rep.table(["goal", "value", ""], targets)
