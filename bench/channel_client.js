@@ -70,9 +70,9 @@ function parseArgs(argv) {
 
 function child() {
   let cfg = null;
-  let subs = [];            // {kind, got: Map seq -> latency, warm}
-  let lat = { push: [], sse: [] };
-  let dup = 0, errors = [], closed = 0, interim = 0, warmed = 0;
+  const subs = [];          // {kind, got: Set of seqs, warm}
+  const lat = { push: [], sse: [] }, errors = [];
+  let dup = 0, closed = 0, interim = 0, warmed = 0;
   let want = -1, have = 0;  // the measured event the parent waits for
   const sessions = [];
 
@@ -95,7 +95,7 @@ function child() {
       return;
     }
     if (s.got.has(seq)) { dup++; return; }
-    s.got.set(seq, true);
+    s.got.add(seq);
     lat[s.kind].push(t - sent);
     if (seq === want && ++have === subs.length) process.send({ done: seq });
   }
@@ -103,7 +103,7 @@ function child() {
   function sseParser(s) {
     let buf = '';
     return (chunk) => {
-      buf += chunk;
+      buf += chunk.replace(/\r/g, '');
       let i;
       while ((i = buf.indexOf('\n\n')) >= 0) {
         const ev = buf.slice(0, i);
@@ -144,7 +144,6 @@ function child() {
     });
     sessions.push(sess);
     sess.on('error', report);
-    sess.on('close', () => { closed += group.length; });
     // pushed streams: the body is the event's data
     sess.on('stream', (ps) => {
       let body = '';
@@ -157,9 +156,8 @@ function child() {
       const req = sess.request({ ':path': cfg.path + '?topic=' + cfg.topic });
       req.on('headers', (h) => { if (h[':status'] === 103) interim++; });
       req.on('response', (h) => { report('held stream answered ' + h[':status']); });
-      req.on('push', () => {});
       req.on('error', report);
-      req.on('close', () => { closed++; });
+      req.on('close', () => { closed++; });   // a held stream ended
       req.end();
     }
   }
@@ -167,8 +165,8 @@ function child() {
   process.on('message', (m) => {
     if (m.cfg) {
       cfg = m.cfg;
-      for (let i = 0; i < m.push; i++) subs.push({ kind: 'push', got: new Map() });
-      for (let i = 0; i < m.sse; i++) subs.push({ kind: 'sse', got: new Map() });
+      for (let i = 0; i < m.push; i++) subs.push({ kind: 'push', got: new Set() });
+      for (let i = 0; i < m.sse; i++) subs.push({ kind: 'sse', got: new Set() });
       const push = subs.filter((s) => s.kind === 'push');
       for (let i = 0; i < push.length; i += cfg.pushPerConn)
         openPushSession(push.slice(i, i + cfg.pushPerConn));
