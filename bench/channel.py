@@ -447,6 +447,12 @@ def main():
     if not args.stub and not os.path.exists(args.module) and \
             ("h2push" in only or "h2push-sse" in only):
         sys.exit("channel: no module at %s (make -f Makefile.apxs build)" % args.module)
+    if not args.stub and ("h2push" in only or "h2push-sse" in only):
+        with open(args.module, "rb") as f:
+            if b"h2push-channel" not in f.read():
+                sys.exit("channel: %s has no h2push-channel handler (push channels, "
+                         "issue #13): H2PUSH_MODULE=<a build that has it>, or "
+                         "--only nchan" % args.module)
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     if args.wait_quiet:
