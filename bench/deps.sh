@@ -1,7 +1,8 @@
 #!/bin/sh
 # Install the Debian packages the benchmarks need, only those missing (a
 # second run costs nothing): the peers (nginx 1.22, h2o 2.2.5), the clients
-# (nghttp, h2load, Chromium), valgrind, and what builds the module.
+# (nghttp, h2load, Chromium), valgrind, and what builds the module; for
+# bench/channel.py nginx's nchan module and Node.js (the client).
 # nginx and h2o are installed but never started as services: when no
 # /usr/sbin/policy-rc.d exists, one that denies service starts is put there
 # for the duration of apt-get (their packages would otherwise start a
@@ -16,4 +17,5 @@ if [ ! -e $prc ]; then
     $SUDO chmod 755 $prc
     trap '$SUDO rm -f $prc' EXIT INT TERM
 fi
-sh "$top/t/deps.sh" nginx h2o chromium valgrind python3
+sh "$top/t/deps.sh" nginx h2o chromium valgrind python3 \
+    libnginx-mod-nchan nodejs
