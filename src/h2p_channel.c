@@ -19,6 +19,7 @@
 #include <time.h>
 #endif
 
+#include "h2p_chars.h"
 #include "h2p_channel.h"
 
 #define H2P_CHAN_MAGIC 0x68327063u   /* "h2pc" */
@@ -266,11 +267,6 @@ int h2p_chan_topic_ok(const char *topic)
     return n > 0;
 }
 
-static int hexval(char c)
-{
-    return apr_isdigit(c) ? c - '0' : apr_tolower(c) - 'a' + 10;
-}
-
 /* %XX and + decoded; NULL on a bad %-escape. */
 static char *form_decode(apr_pool_t *p, const char *s, apr_size_t len,
                          apr_size_t *outlen)
@@ -287,7 +283,8 @@ static char *form_decode(apr_pool_t *p, const char *s, apr_size_t len,
                 || !apr_isxdigit(s[i + 2])) {
                 return NULL;
             }
-            *o++ = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+            *o++ = (char)(h2p_hexval((unsigned char)s[i + 1]) * 16
+                           + h2p_hexval((unsigned char)s[i + 2]));
             i += 2;
         }
         else {

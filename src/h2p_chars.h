@@ -25,6 +25,16 @@ static inline int h2p_lc(int c)
     return (c >= 'A' && c <= 'Z') ? c + 32 : c;
 }
 
+/** The value of a hexadecimal digit, or -1. */
+static inline int h2p_hexval(int c)
+{
+    if (h2p_is_digit(c)) {
+        return c - '0';
+    }
+    c = h2p_lc(c);
+    return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
+}
+
 /** Where a URI scheme (RFC 3986: ALPHA *( ALPHA / DIGIT / "+" / "-" /
  *  "." )) that starts [s, e) ends: its ':', or NULL when there is none.
  *  e NULL: up to the end of the string. */

@@ -19,6 +19,7 @@
 
 #include <apr_strings.h>
 
+#include "h2p_chars.h"
 #include "h2p_json.h"
 
 #define NOINDEX ((apr_size_t)-1)
@@ -463,15 +464,6 @@ static const unsigned char plain[256] = {
     ROW(0), ROW(0), ROW(0), ROW(0), ROW(0), ROW(0), ROW(0), ROW(0)
 };
 
-static int hex(int c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    c |= 0x20;
-    return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
-}
-
 /* The first byte of a value (state S_VALUE or S_ARR_FIRST). */
 static int value_first(h2p_json *j, int c)
 {
@@ -540,7 +532,7 @@ static int after_value(h2p_json *j, int c)
 /* The next byte of a \u escape. */
 static int hex_digit(h2p_json *j, int c)
 {
-    int v = hex(c);
+    int v = h2p_hexval(c);
 
     if (v < 0) {
         return H2P_JSON_INVALID;

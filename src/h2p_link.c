@@ -687,15 +687,6 @@ static int is_http(const char *s)
            && h2p_lc(s[3]) == 'p' && (!s[4] || (h2p_lc(s[4]) == 's' && !s[5]));
 }
 
-static int hexval(unsigned char c)
-{
-    if (h2p_is_digit(c)) {
-        return c - '0';
-    }
-    c = h2p_lc(c);
-    return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
-}
-
 static int is_unreserved(unsigned char c)
 {
     return h2p_is_alpha(c) || h2p_is_digit(c) || c == '-' || c == '.' || c == '_'
@@ -718,8 +709,8 @@ static char *norm_pct(apr_pool_t *p, const char *s, apr_size_t len)
             *d++ = *s++;
             continue;
         }
-        if (e - s < 3 || (hi = hexval((unsigned char)s[1])) < 0
-            || (lo = hexval((unsigned char)s[2])) < 0) {
+        if (e - s < 3 || (hi = h2p_hexval((unsigned char)s[1])) < 0
+            || (lo = h2p_hexval((unsigned char)s[2])) < 0) {
             return NULL;
         }
         if (is_unreserved((unsigned char)(hi * 16 + lo))) {
@@ -885,8 +876,8 @@ h2p_uri_rc h2p_uri_resolve(apr_pool_t *p, const char *scheme,
         unsigned char ch = (unsigned char)*s;
 
         if (ch <= 0x20 || ch >= 0x7f || ch == '\\'
-            || (ch == '%' && (hexval((unsigned char)s[1]) < 0
-                              || hexval((unsigned char)s[2]) < 0))) {
+            || (ch == '%' && (h2p_hexval((unsigned char)s[1]) < 0
+                              || h2p_hexval((unsigned char)s[2]) < 0))) {
             return H2P_URI_BAD;
         }
     }

@@ -125,13 +125,6 @@ int h2p_preload_parse(apr_pool_t *p, const char *field,
     return 0;
 }
 
-static int hexval(int c)
-{
-    return h2p_is_digit(c) ? c - '0'
-           : (c >= 'a' && c <= 'f') ? c - 'a' + 10
-           : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1;
-}
-
 int h2p_preload_query(apr_pool_t *p, const char *args,
                       apr_array_header_t *out)
 {
@@ -147,8 +140,9 @@ int h2p_preload_query(apr_pool_t *p, const char *args,
 
             for (c = s + 8; c < s + len; c++) {
                 if (*c == '%') {
-                    int hi = c + 2 < s + len ? hexval((unsigned char)c[1]) : -1;
-                    int lo = hi >= 0 ? hexval((unsigned char)c[2]) : -1;
+                    int hi = c + 2 < s + len
+                             ? h2p_hexval((unsigned char)c[1]) : -1;
+                    int lo = hi >= 0 ? h2p_hexval((unsigned char)c[2]) : -1;
 
                     if (lo < 0 || (hi == 0 && lo == 0)) {
                         return -1;
