@@ -392,16 +392,28 @@ static long parse_count(const char *arg, long max)
     return (*end || v > max) ? -1 : v;
 }
 
+/* A whole number in [min, max] into *v, or an error naming the
+ * directive. */
+static const char *parse_range(cmd_parms *cmd, const char *arg, long min,
+                               long max, long *v)
+{
+    *v = parse_count(arg, max);
+    if (*v < min) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a whole number from "
+                            "%ld to %ld", cmd->cmd->name, arg, min, max);
+    }
+    return NULL;
+}
+
 static const char *cmd_max(cmd_parms *cmd, void *dconf, const char *arg)
 {
-    long v = parse_count(arg, H2P_MAX_MAX);
+    long v;
+    const char *err = parse_range(cmd, arg, 0, H2P_MAX_MAX, &v);
 
-    if (v < 0) {
-        return apr_psprintf(cmd->pool, "H2PushMax: '%s' is not a whole "
-                            "number from 0 to %d", arg, H2P_MAX_MAX);
+    if (!err) {
+        ((h2p_dir_conf *)dconf)->max = (int)v;
     }
-    ((h2p_dir_conf *)dconf)->max = (int)v;
-    return NULL;
+    return err;
 }
 
 /* bytes[K|M|G] into *size, or an error naming the directive */
@@ -451,15 +463,13 @@ static const char *cmd_json_scan_max(cmd_parms *cmd, void *dconf,
 static const char *cmd_preload_depth(cmd_parms *cmd, void *dconf,
                                      const char *arg)
 {
-    long v = parse_count(arg, H2P_PRELOAD_DEPTH_MAX);
+    long v;
+    const char *err = parse_range(cmd, arg, 1, H2P_PRELOAD_DEPTH_MAX, &v);
 
-    if (v < 1) {
-        return apr_psprintf(cmd->pool, "H2PushPreloadDepth: '%s' is not a "
-                            "whole number from 1 to %d", arg,
-                            H2P_PRELOAD_DEPTH_MAX);
+    if (!err) {
+        ((h2p_dir_conf *)dconf)->preload_depth = (int)v;
     }
-    ((h2p_dir_conf *)dconf)->preload_depth = (int)v;
-    return NULL;
+    return err;
 }
 
 static const char *cmd_generated(cmd_parms *cmd, void *dconf,
@@ -589,16 +599,14 @@ static const char *cmd_learn_max(cmd_parms *cmd, void *dconf, const char *arg)
 {
     h2p_srv_conf *sc = ap_get_module_config(cmd->server->module_config,
                                             &h2push_module);
-    long v = parse_count(arg, H2P_DIARY_MAX);
+    long v;
+    const char *err = parse_range(cmd, arg, 1, H2P_DIARY_MAX, &v);
 
     (void)dconf;
-    if (v < 1) {
-        return apr_psprintf(cmd->pool, "H2PushLearnMaxEntries: '%s' is not "
-                            "a whole number from 1 to %d", arg,
-                            H2P_DIARY_MAX);
+    if (!err) {
+        sc->learn_max = (int)v;
     }
-    sc->learn_max = (int)v;
-    return NULL;
+    return err;
 }
 
 /* H2PushLearnIgnoreCookies name|pattern ... (each line adds) */
@@ -1230,17 +1238,24 @@ static h2p_reason verify_path(void *baton, const char *path,
     return reason;
 }
 
+/* The authority links of the response are resolved against: the Host
+ * (:authority) the client sent, else the server's name and port. */
+static const char *request_authority(request_rec *r)
+{
+    const char *host = apr_table_get(r->headers_in, "Host");
+
+    return host ? host : apr_psprintf(r->pool, "%s:%u", r->hostname,
+                                      ap_get_server_port(r));
+}
+
 static void init_policy(h2p_req *rq, h2p_policy *pol, h2p_mode mode,
                         int request_ok)
 {
     request_rec *r = rq->r, *first = first_of(r);
-    const char *host = apr_table_get(r->headers_in, "Host");
 
     memset(pol, 0, sizeof(*pol));
     pol->scheme = ap_http_scheme(r);
-    pol->authority = host ? host
-                          : apr_psprintf(r->pool, "%s:%u", r->hostname,
-                                         ap_get_server_port(r));
+    pol->authority = request_authority(r);
     /* relative references resolve against the URL the client asked for,
      * whatever a rewrite made of it */
     pol->base_path = first->parsed_uri.path ? first->parsed_uri.path
@@ -2351,9 +2366,7 @@ static int html_scannable(request_rec *r, const h2p_dir_conf *dc)
            && r->status >= 200 && r->status < 300
            && r->content_type
            && !strncasecmp(r->content_type, "text/html", 9)
-           && !r->content_encoding
-           && !apr_table_get(r->headers_out, "Content-Encoding")
-           && !apr_table_get(r->err_headers_out, "Content-Encoding");
+           && !r->content_encoding && !out_header(r, "Content-Encoding");
 }
 
 /* Absolute URLs only, once the page has a <base href>: what it does to
@@ -2553,9 +2566,7 @@ static int json_eligible(request_rec *r)
 
     return r->status >= 200 && r->status < 300
            && h2p_preload_json_type(r->content_type)
-           && !r->content_encoding
-           && !apr_table_get(r->headers_out, "Content-Encoding")
-           && !apr_table_get(r->err_headers_out, "Content-Encoding")
+           && !r->content_encoding && !out_header(r, "Content-Encoding")
            && !(cc && ap_find_token(r->pool, cc, "no-transform"));
 }
 
@@ -2639,10 +2650,7 @@ static void preload_links(request_rec *r, h2p_req *rq, h2p_jdoc *top)
 {
     apr_array_header_t *docs = apr_array_make(r->pool, 4, sizeof(h2p_jdoc *));
     apr_hash_t *fetched = apr_hash_make(r->pool);
-    const char *host = apr_table_get(r->headers_in, "Host");
-    const char *authority = host ? host
-                            : apr_psprintf(r->pool, "%s:%u", r->hostname,
-                                           ap_get_server_port(r));
+    const char *authority = request_authority(r);
     int depth = H2P_OR_DEFAULT(rq->dc->preload_depth,
                                H2P_DEFAULT_PRELOAD_DEPTH);
     int fetches = H2P_OR_DEFAULT(rq->dc->max, H2P_DEFAULT_MAX);
@@ -3125,10 +3133,8 @@ static const char *cmd_chan_count(cmd_parms *cmd, void *dconf,
     if (err) {
         return err;
     }
-    v = parse_count(arg, 1000000);
-    if (v < 1) {
-        return apr_psprintf(cmd->pool, "%s: '%s' is not a whole number from "
-                            "1 to 1000000", cmd->cmd->name, arg);
+    if ((err = parse_range(cmd, arg, 1, 1000000, &v)) != NULL) {
+        return err;
     }
     *(cmd->info == (void *)&chan_buffer ? &chan_buffer : &chan_max_subs) = v;
     chan_configured = 1;
@@ -3203,15 +3209,14 @@ static const char *cmd_chan_interval(cmd_parms *cmd, void *dconf,
 static const char *cmd_chan_max_pushes(cmd_parms *cmd, void *dconf,
                                        const char *arg)
 {
-    long v = parse_count(arg, 1000000);
+    long v;
+    const char *err = parse_range(cmd, arg, 1, 1000000, &v);
 
-    if (v < 1) {
-        return apr_psprintf(cmd->pool, "%s: '%s' is not a whole number from "
-                            "1 to 1000000", cmd->cmd->name, arg);
+    if (!err) {
+        ((h2p_dir_conf *)dconf)->chan_max_pushes = v;
+        chan_configured = 1;
     }
-    ((h2p_dir_conf *)dconf)->chan_max_pushes = v;
-    chan_configured = 1;
-    return NULL;
+    return err;
 }
 
 static const char *cmd_chan_every(cmd_parms *cmd, void *dconf,
