@@ -247,23 +247,23 @@ def build_tools():
 # ---------------------------------------------------------------------------
 # servers
 
-APACHE_COMMON = """ServerRoot {root}
-ServerName 127.0.0.1
-PidFile {root}/httpd.pid
-ErrorLog {root}/error_log
-LogLevel warn
-DefaultRuntimeDir {root}
-LoadModule mpm_event_module {mods}/mod_mpm_event.so
-LoadModule authz_core_module {mods}/mod_authz_core.so
-LoadModule mime_module {mods}/mod_mime.so
-LoadModule dir_module {mods}/mod_dir.so
-LoadModule headers_module {mods}/mod_headers.so
-LoadModule socache_shmcb_module {mods}/mod_socache_shmcb.so
-LoadModule ssl_module {mods}/mod_ssl.so
-LoadModule http2_module {mods}/mod_http2.so
-LoadModule proxy_module {mods}/mod_proxy.so
-LoadModule proxy_http_module {mods}/mod_proxy_http.so
-{extra_load}
+def apache_head(*modules):
+    """The start of every benchmark's httpd.conf (bench.py, vulcain.py,
+    channel.py): where its files go, then a LoadModule line per module
+    named; {root} and {mods} are left for format()."""
+    return ("ServerRoot {root}\n"
+            "ServerName 127.0.0.1\n"
+            "PidFile {root}/httpd.pid\n"
+            "ErrorLog {root}/error_log\n"
+            "LogLevel warn\n"
+            "DefaultRuntimeDir {root}\n"
+            + "".join("LoadModule %s_module {mods}/mod_%s.so\n" % (m, m)
+                      for m in modules))
+
+
+APACHE_COMMON = apache_head(
+    "mpm_event", "authz_core", "mime", "dir", "headers", "socache_shmcb",
+    "ssl", "http2", "proxy", "proxy_http") + """{extra_load}
 TypesConfig /etc/mime.types
 {user}
 StartServers 2

@@ -68,16 +68,8 @@ Timeout 600
 KeepAliveTimeout 30
 """
 
-APACHE_CONF = """ServerRoot {root}
-ServerName 127.0.0.1
-PidFile {root}/httpd.pid
-ErrorLog {root}/error_log
-LogLevel warn
-DefaultRuntimeDir {root}
-LoadModule mpm_event_module {mods}/mod_mpm_event.so
-LoadModule authz_core_module {mods}/mod_authz_core.so
-LoadModule http2_module {mods}/mod_http2.so
-LoadModule h2push_module {module}
+APACHE_CONF = bench.apache_head(
+    "mpm_event", "authz_core", "http2") + """LoadModule h2push_module {module}
 {user}
 {mpm}
 Listen 127.0.0.1:{port}

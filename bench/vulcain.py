@@ -76,19 +76,9 @@ SCENARIOS = [("a", "walk: one request per round trip"),
              ("b", "parallel: the 10 at once after the collection"),
              ("c", "Preload + push (mod_h2push)")]
 
-APACHE_CONF = """ServerRoot {root}
-ServerName 127.0.0.1
-PidFile {root}/httpd.pid
-ErrorLog {root}/error_log
-LogLevel warn
-DefaultRuntimeDir {root}
-LoadModule mpm_event_module {mods}/mod_mpm_event.so
-LoadModule authz_core_module {mods}/mod_authz_core.so
-LoadModule mime_module {mods}/mod_mime.so
-LoadModule http2_module {mods}/mod_http2.so
-LoadModule proxy_module {mods}/mod_proxy.so
-LoadModule proxy_http_module {mods}/mod_proxy_http.so
-LoadModule h2push_module {module}
+APACHE_CONF = B.apache_head(
+    "mpm_event", "authz_core", "mime", "http2", "proxy",
+    "proxy_http") + """LoadModule h2push_module {module}
 TypesConfig /etc/mime.types
 {user}
 StartServers 2
