@@ -2728,7 +2728,7 @@ static apr_status_t h2p_json_filter(ap_filter_t *f, apr_bucket_brigade *bb)
         const char *why = NULL;
         int n;
 
-        if (!json_eligible(r) || r->method_number != M_GET) {
+        if (!json_eligible(r)) {     /* GET only: h2p_insert_filter() */
             ap_remove_output_filter(f);
             return ap_pass_brigade(f->next, bb);
         }
