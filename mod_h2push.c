@@ -3102,7 +3102,7 @@ static int h2p_status_hook(request_rec *r, int flags)
 #define H2P_CHAN_DEFAULT_HEARTBEAT apr_time_from_sec(25)
 #define H2P_CHAN_DEFAULT_MAX_PUSHES 256
 #define H2P_CHAN_POLL          apr_time_from_msec(250) /* a wait at most */
-#define H2P_CHAN_BATCH         64     /* events copied per lock */
+#define H2P_CHAN_BATCH         64     /* events copied out at a time */
 
 /* Server-wide settings (the main server's config only: one ring). */
 static long chan_buffer = -1, chan_max_subs = -1;
@@ -3761,10 +3761,7 @@ static int chan_publish_redis(request_rec *r, h2p_chan_event *ev)
     chan_count(H2P_CHS_PUBLISHED, 1);
     while (!held && apr_time_now() < until) {
         apr_uint32_t seen = apr_atomic_read32(&chan_ring->wake);
-        if (chan_lock() == APR_SUCCESS) {
-            held = h2p_chan_ring_find(chan_ring, ev->channel, id) != 0;
-            chan_unlock();
-        }
+        held = h2p_chan_ring_find(chan_ring, ev->channel, id) != 0;
         if (!held) {
             h2p_chan_wait(chan_ring, seen, until - apr_time_now());
         }
@@ -3901,12 +3898,10 @@ static int chan_event_resource(request_rec *r, const char *channel,
         ap_allow_methods(r, REPLACE_ALLOW, "GET", NULL);
         return HTTP_METHOD_NOT_ALLOWED;
     }
-    if (chan_lock() != APR_SUCCESS) {
-        return HTTP_INTERNAL_SERVER_ERROR;
-    }
+    /* no lock: a pushed event's resource is read by every push
+     * subscriber at once (see h2p_channel.h, the seqlock) */
     seq = h2p_chan_ring_find(chan_ring, channel, id);
     found = seq && h2p_chan_ring_get(chan_ring, seq, r->pool, &ev);
-    chan_unlock();
     if (!found) {
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "h2push channel %s: "
                       "event %s is not in the buffer", channel, id);
@@ -4032,10 +4027,8 @@ static int chan_catch_up(h2p_chan_sub *sub, apr_pool_t *tmp, int replay)
         apr_uint64_t seq, oldest, last;
         int n = 0, i;
 
-        if (chan_lock() != APR_SUCCESS) {
-            return 0;
-        }
-        last = chan_ring->seq;
+        /* no lock: every subscriber reads at once (the seqlock) */
+        last = h2p_chan_ring_last(chan_ring);
         oldest = h2p_chan_ring_oldest(chan_ring);
         if (sub->cursor + 1 < oldest) {
             chan_count(H2P_CHS_MISSED, oldest - 1 - sub->cursor);
@@ -4050,13 +4043,15 @@ static int chan_catch_up(h2p_chan_sub *sub, apr_pool_t *tmp, int replay)
              ++seq) {
             h2p_chan_event *ev = &evs[n];
             sub->cursor = seq;
-            if (h2p_chan_ring_get(chan_ring, seq, tmp, ev)
-                && !strcmp(ev->channel, sub->channel)
-                && h2p_chan_topic_match(ev->topics, sub->topics)) {
+            if (!h2p_chan_ring_get(chan_ring, seq, tmp, ev)) {
+                /* the oldest, overwritten since 'last' was read */
+                chan_count(H2P_CHS_MISSED, 1);
+            }
+            else if (!strcmp(ev->channel, sub->channel)
+                     && h2p_chan_topic_match(ev->topics, sub->topics)) {
                 ++n;
             }
         }
-        chan_unlock();
         for (i = 0; i < n; ++i) {
             if (!chan_deliver(sub, tmp, &evs[i], replay)) {
                 return 0;
@@ -4169,10 +4164,7 @@ static int chan_subscribe(request_rec *r, h2p_dir_conf *dc)
 
     /* where to start: after Last-Event-ID (all held events of the channel
      * when that id is no longer held), else from now */
-    if (chan_lock() != APR_SUCCESS) {
-        return HTTP_INTERNAL_SERVER_ERROR;
-    }
-    sub->cursor = chan_ring->seq;
+    sub->cursor = h2p_chan_ring_last(chan_ring);
     if (last_id) {
         apr_uint64_t at = h2p_chan_id_ok(last_id)
                           ? h2p_chan_ring_find(chan_ring, sub->channel,
@@ -4181,7 +4173,6 @@ static int chan_subscribe(request_rec *r, h2p_dir_conf *dc)
         why = at ? ", replaying after it" : ", not held: replaying every "
                                             "held event";
     }
-    chan_unlock();
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "h2push channel %s: "
                   "subscribed as a %s client (%s%s), topics %s, last event "
                   "id %s%s, max age %" APR_TIME_T_FMT " s", sub->channel,
@@ -4267,7 +4258,7 @@ static int chan_subscribe(request_rec *r, h2p_dir_conf *dc)
             continue;
         }
         seen = apr_atomic_read32(&chan_ring->wake);
-        if (chan_ring->seq > sub->cursor) {
+        if (h2p_chan_ring_last(chan_ring) > sub->cursor) {
             ok = chan_catch_up(sub, tmp, 0);
             continue;
         }

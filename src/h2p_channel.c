@@ -24,6 +24,13 @@
 
 #define H2P_CHAN_MAGIC 0x68327063u   /* "h2pc" */
 
+/* The ring is written under the caller's lock and read without one (a
+ * seqlock per slot): a slot's seq is 0 while it is written, its event's
+ * number once written; a reader keeps what it copied only when seq was
+ * that number both before and after the copy. */
+#define LOAD_ACQ(p)     __atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define STORE_REL(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
+
 const char * const h2p_chan_stat_names[H2P_CHS_N] = {
     "published", "pushed", "sse", "replayed", "dropped", "missed",
     "refused", "subscribed"
@@ -121,7 +128,8 @@ apr_uint64_t h2p_chan_ring_put(h2p_chan_ring *ring, const h2p_chan_event *ev,
     }
     topics[used] = '\0';
     *dropped = s->seq != 0;
-    s->seq = 0;                     /* half-written: not an event */
+    __atomic_store_n(&s->seq, 0, __ATOMIC_RELAXED); /* half-written */
+    __atomic_thread_fence(__ATOMIC_RELEASE);        /* before the data */
     s->time = now;
     s->kind = ev->kind;
     s->len = (apr_uint32_t)ev->len;
@@ -137,40 +145,78 @@ apr_uint64_t h2p_chan_ring_put(h2p_chan_ring *ring, const h2p_chan_event *ev,
     if (ev->len) {
         memcpy((char *)(s + 1), ev->data, ev->len);
     }
-    s->seq = seq;
-    ring->seq = seq;
+    STORE_REL(&s->seq, seq);
+    STORE_REL(&ring->seq, seq);
     return seq;
+}
+
+apr_uint64_t h2p_chan_ring_last(const h2p_chan_ring *ring)
+{
+    return LOAD_ACQ(&ring->seq);
 }
 
 apr_uint64_t h2p_chan_ring_oldest(const h2p_chan_ring *ring)
 {
-    return ring->seq > ring->nslots ? ring->seq - ring->nslots + 1 : 1;
+    apr_uint64_t last = LOAD_ACQ(&ring->seq);
+
+    return last > ring->nslots ? last - ring->nslots + 1 : 1;
+}
+
+/* Is slot s still event seq, after what was read of it? */
+static int still(const h2p_chan_slot *s, apr_uint64_t seq)
+{
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);        /* after the reads */
+    return __atomic_load_n(&s->seq, __ATOMIC_RELAXED) == seq;
+}
+
+/* A copy of a string field of a slot: at most size - 1 bytes, NUL
+ * ended, whatever a concurrent writer left there. */
+static char *field_dup(apr_pool_t *p, const char *f, apr_size_t size)
+{
+    const char *end = memchr(f, '\0', size);
+
+    return apr_pstrmemdup(p, f, end ? (apr_size_t)(end - f) : size - 1);
 }
 
 int h2p_chan_ring_get(const h2p_chan_ring *ring, apr_uint64_t seq,
                       apr_pool_t *p, h2p_chan_event *ev)
 {
     const h2p_chan_slot *s;
-    const char *t;
+    h2p_chan_slot head;
+    const char *t, *end;
+    char *data;
 
-    if (!seq || seq > ring->seq || seq < h2p_chan_ring_oldest(ring)) {
+    if (!seq || seq > h2p_chan_ring_last(ring)
+        || seq < h2p_chan_ring_oldest(ring)) {
         return 0;
     }
     s = slot_of(ring, seq);
-    if (s->seq != seq) {
+    if (LOAD_ACQ(&s->seq) != seq) {
+        return 0;
+    }
+    memcpy(&head, s, sizeof(head));
+    if (head.len > ring->max_event) {
+        return 0;                   /* torn: being overwritten */
+    }
+    data = apr_palloc(p, head.len + 1);
+    memcpy(data, (const char *)(s + 1), head.len);
+    data[head.len] = '\0';
+    if (!still(s, seq)) {
         return 0;
     }
     ev->seq = seq;
-    ev->time = s->time;
-    ev->kind = (h2p_chan_kind)s->kind;
-    ev->id = apr_pstrdup(p, s->id);
-    ev->channel = apr_pstrdup(p, s->channel);
-    ev->type = *s->type ? apr_pstrdup(p, s->type) : NULL;
-    ev->len = s->len;
-    ev->data = apr_pstrmemdup(p, (const char *)(s + 1), s->len);
+    ev->time = head.time;
+    ev->kind = (h2p_chan_kind)head.kind;
+    ev->id = field_dup(p, head.id, sizeof(head.id));
+    ev->channel = field_dup(p, head.channel, sizeof(head.channel));
+    ev->type = *head.type ? field_dup(p, head.type, sizeof(head.type))
+                          : NULL;
+    ev->len = head.len;
+    ev->data = data;
     ev->topics = apr_array_make(p, 2, sizeof(const char *));
-    for (t = s->topics; *t; t += strlen(t) + 1) {
-        APR_ARRAY_PUSH(ev->topics, const char *) = apr_pstrdup(p, t);
+    end = head.topics + sizeof(head.topics);
+    for (t = head.topics; t < end && *t; t += strlen(t) + 1) {
+        APR_ARRAY_PUSH(ev->topics, const char *) = field_dup(p, t, end - t);
     }
     return 1;
 }
@@ -180,10 +226,13 @@ apr_uint64_t h2p_chan_ring_find(const h2p_chan_ring *ring,
 {
     apr_uint64_t seq, oldest = h2p_chan_ring_oldest(ring);
 
-    for (seq = ring->seq; seq >= oldest && seq > 0; --seq) {
+    for (seq = h2p_chan_ring_last(ring); seq >= oldest && seq > 0; --seq) {
         const h2p_chan_slot *s = slot_of(ring, seq);
-        if (s->seq == seq && !strcmp(s->id, id)
-            && !strcmp(s->channel, channel)) {
+
+        if (LOAD_ACQ(&s->seq) == seq
+            && !strncmp(s->id, id, sizeof(s->id))
+            && !strncmp(s->channel, channel, sizeof(s->channel))
+            && still(s, seq)) {
             return seq;
         }
     }

@@ -22,8 +22,11 @@
  * kernel gives pages only as events are written, so a ring that holds few
  * or small events is resident only as far as it was used.
  *
- * Every read and write of slots happens under one global mutex (the
- * caller's: apr_global_mutex); readers copy an event out into a pool.
+ * Slots are written under one global mutex (the caller's:
+ * apr_global_mutex) and read without it: each slot is a seqlock (its seq
+ * is 0 while written), so a reader copies an event out into a pool and
+ * keeps the copy only when the slot held that event before and after;
+ * a thousand subscribers woken by one event do not queue on a lock.
  *
  * With H2PushChannelStore redis, publishers write to a Redis stream and
  * one elected child process per server (follower_pid, follower_beat in
@@ -126,16 +129,21 @@ int h2p_chan_ring_fits(const void *mem, apr_uint32_t nslots,
 apr_uint64_t h2p_chan_ring_put(h2p_chan_ring *ring, const h2p_chan_event *ev,
                                apr_time_t now, int *dropped);
 
+/* The last event's sequence number (0: none yet); no lock needed. */
+apr_uint64_t h2p_chan_ring_last(const h2p_chan_ring *ring);
+
 /* The oldest sequence number still held (ring->seq + 1 when empty). */
 apr_uint64_t h2p_chan_ring_oldest(const h2p_chan_ring *ring);
 
 /* Copy event seq into *ev (pool p); 0 when it left the ring (or never
- * was). Under the caller's lock. */
+ * was, or is being overwritten now). No lock needed: a copy torn by a
+ * concurrent put is thrown away. */
 int h2p_chan_ring_get(const h2p_chan_ring *ring, apr_uint64_t seq,
                       apr_pool_t *p, h2p_chan_event *ev);
 
 /* The sequence number of the newest event of channel with this id, 0 if
- * none is held. Under the caller's lock. */
+ * none is held. No lock needed (h2p_chan_ring_get() may still find the
+ * event gone). */
 apr_uint64_t h2p_chan_ring_find(const h2p_chan_ring *ring,
                                 const char *channel, const char *id);
 

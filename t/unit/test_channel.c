@@ -149,6 +149,127 @@ static void test_wait(void)
     free(mem);
 }
 
+/* Readers without a lock while a writer overwrites the slots (the
+ * seqlock): every copy a reader keeps is one whole event, never parts of
+ * two. Event k: id "e<k>", topic "t<k>", k % 60 + 1 bytes of k % 10. */
+#define RACE_EVENTS 200000
+#define RACE_SLOTS  4
+
+typedef struct {
+    h2p_chan_ring *ring;
+    volatile int done;
+    long kept, torn, wrong;
+} race_t;
+
+static void *APR_THREAD_FUNC race_writer(apr_thread_t *t, void *data)
+{
+    race_t *rc = data;
+    char id[32], topic[32], payload[64];
+    const char *topics[1];
+    apr_array_header_t arr;
+    h2p_chan_event ev;
+    int k, dropped;
+
+    memset(&arr, 0, sizeof(arr));
+    arr.elts = (char *)topics;
+    arr.elt_size = sizeof(const char *);
+    arr.nelts = arr.nalloc = 1;
+    topics[0] = topic;
+    for (k = 1; k <= RACE_EVENTS; ++k) {
+        memset(&ev, 0, sizeof(ev));
+        apr_snprintf(id, sizeof(id), "e%d", k);
+        apr_snprintf(topic, sizeof(topic), "t%d", k);
+        memset(payload, '0' + k % 10, sizeof(payload));
+        ev.kind = H2P_CHAN_DATA;
+        ev.channel = "/c";
+        ev.id = id;
+        ev.topics = &arr;
+        ev.data = payload;
+        ev.len = k % 60 + 1;
+        h2p_chan_ring_put(rc->ring, &ev, 0, &dropped);
+    }
+    rc->done = 1;
+    apr_thread_exit(t, APR_SUCCESS);
+    return NULL;
+}
+
+static void *APR_THREAD_FUNC race_reader(apr_thread_t *t, void *data)
+{
+    race_t *rc = data;
+    apr_pool_t *p;
+    long kept = 0, torn = 0, wrong = 0;
+
+    apr_pool_create(&p, NULL);
+    while (!rc->done) {
+        apr_uint64_t last = h2p_chan_ring_last(rc->ring), seq;
+
+        for (seq = last > RACE_SLOTS ? last - RACE_SLOTS + 1 : 1;
+             seq <= last; ++seq) {
+            h2p_chan_event ev;
+            char want[32];
+            apr_size_t i, n = (apr_size_t)(seq % 60 + 1);
+            int ok;
+
+            if (!h2p_chan_ring_get(rc->ring, seq, p, &ev)) {
+                torn++;
+                continue;
+            }
+            kept++;
+            apr_snprintf(want, sizeof(want), "e%lu", (unsigned long)seq);
+            ok = !strcmp(ev.id, want) && ev.len == n
+                 && ev.topics->nelts == 1 && !strcmp(ev.channel, "/c");
+            apr_snprintf(want, sizeof(want), "t%lu", (unsigned long)seq);
+            ok = ok && !strcmp(APR_ARRAY_IDX(ev.topics, 0, const char *),
+                               want);
+            for (i = 0; ok && i < n; ++i) {
+                ok = ev.data[i] == '0' + (int)(seq % 10);
+            }
+            wrong += !ok;
+        }
+        apr_pool_clear(p);
+    }
+    apr_pool_destroy(p);
+    rc->kept = kept;                    /* read once joined */
+    rc->torn = torn;
+    rc->wrong = wrong;
+    apr_thread_exit(t, APR_SUCCESS);
+    return NULL;
+}
+
+static void test_race(void)
+{
+    apr_size_t bytes = h2p_chan_ring_bytes(RACE_SLOTS, 64);
+    void *mem = calloc(1, bytes);
+    race_t rc[2], all;
+    apr_thread_t *w, *r[2];
+    apr_status_t st;
+    int i;
+
+    memset(&all, 0, sizeof(all));
+    all.ring = h2p_chan_ring_init(mem, RACE_SLOTS, 64);
+    for (i = 0; i < 2; ++i) {
+        rc[i] = all;
+        apr_thread_create(&r[i], NULL, race_reader, &rc[i], pool);
+    }
+    apr_thread_create(&w, NULL, race_writer, &all, pool);
+    apr_thread_join(&st, w);
+    for (i = 0; i < 2; ++i) {
+        rc[i].done = 1;
+        apr_thread_join(&st, r[i]);
+        all.kept += rc[i].kept;
+        all.torn += rc[i].torn;
+        all.wrong += rc[i].wrong;
+    }
+    CHECK(all.wrong == 0, "%ld of %ld copies mixed two events (%ld thrown "
+          "away as torn)", all.wrong, all.kept, all.torn);
+    CHECK(all.kept > 1000, "readers kept %ld copies", all.kept);
+    CHECK(h2p_chan_ring_last(all.ring) == RACE_EVENTS, "last %lu",
+          (unsigned long)h2p_chan_ring_last(all.ring));
+    printf("race: %ld copies kept, %ld thrown away as torn\n",
+            all.kept, all.torn);
+    free(mem);
+}
+
 static void test_topics(void)
 {
     CHECK(h2p_chan_topic_match(list("news", NULL), NULL), "no filter");
@@ -436,6 +557,7 @@ int main(void)
     test_ring();
     test_many_topics();
     test_wait();
+    test_race();
     test_topics();
     test_form();
     test_sse();
