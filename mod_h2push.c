@@ -4110,6 +4110,7 @@ static int chan_subscribe(request_rec *r, h2p_dir_conf *dc)
     apr_interval_time_t every = dc->chan_every_path && dc->chan_every > 0
                                 ? dc->chan_every : 0;
     apr_time_t start = apr_time_now(), next_hb, next_tick, deadline;
+    apr_time_t next_probe = 0;
     apr_uint64_t ticks = 0;
     apr_pool_t *tmp;
     long max_subs = H2P_OR_DEFAULT(chan_max_subs, chan_subs_default);
@@ -4204,9 +4205,14 @@ static int chan_subscribe(request_rec *r, h2p_dir_conf *dc)
         apr_uint32_t seen;
 
         apr_pool_clear(tmp);
-        if (chan_h1_gone(sub)) {
-            why = "the client went away";
-            break;
+        /* HTTP/1.1: a read probe at most every H2P_CHAN_POLL, not at
+         * every event (a write to a gone client fails anyway) */
+        if (r->connection->master || now >= next_probe) {
+            if (chan_h1_gone(sub)) {
+                why = "the client went away";
+                break;
+            }
+            next_probe = now + H2P_CHAN_POLL;
         }
         if (chan_stopping(sub)) {
             why = "the server restarts or stops";
