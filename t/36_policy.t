@@ -72,6 +72,11 @@ my $be = backend103_start(spec => {
     '/pol-be/mod' => {
         interim => [[ 'Link: </pol/mod/m.js>; rel=modulepreload' ]],
         headers => ['Content-Type: text/html'], body => $BODY },
+    # read by a nested Preload selector (section "nested fetch" below)
+    '/pol-be/item.json' => {
+        interim => [[ "Link: <$OK>; rel=preload" ]],
+        headers => ['Content-Type: application/json'],
+        body => '{"rel": "/pol/ok2.css"}' },
 });
 ok(!$be->{error}, 'backend103.py listens on its Unix socket') or diag $be->{error};
 {
@@ -729,6 +734,43 @@ my %withheld = ('/missing.css' => 'not-found',
 {
     my @ah = grep { /AH109\d\d/ } split /\n/, log_since('error_log', 0);
     is_deeply(\@ah, [], 'error_log: no line with an AH109xx number (httpd\'s own range)');
+}
+
+# ==========================================================================
+# A nested Preload selector reads a proxied document whose backend sends a
+# 103 of its own: that 103 belongs to the document, not to the page being
+# answered, and must not reach the client on the page's stream
+# ==========================================================================
+{
+    my $page = '/pol/vul/list.jsonld';
+    my $item = '/pol/be/item.json';
+    my $raw = backend103_raw($be, '/pol-be/item.json');
+    like($raw, qr{^HTTP/1\.1 103 .*\Q$OK\E.*^HTTP/1\.1 200 }ms,
+         'nested fetch: fixture: the backend sends a 103 with ok.css, then 200');
+    my $mark = log_mark();
+    my $log = nghttp(vhost => $V, paths => [$page],
+                     headers => ['preload: "/items/*/rel"']);
+    my $text = log_since('error_log', $mark);
+    my $sid = $log->sid_of($page);
+    is($log->status($sid), 200, 'nested fetch: the page 200');
+    # (the proxied document itself is generated: not pushed by default)
+    promised_ok($log, $page, ['/pol/ok2.css'],
+                'nested fetch: what the document links promised, nothing else');
+    my @b = map { @$_ } h2_103_links($log, $sid);
+    ok(!grep({ index($_, $OK) >= 0 } @b),
+       "nested fetch: the document's own 103 (ok.css) not on the page's stream")
+        or diag explain \@b;
+    like($text, qr{h2push preload: fetched \Q$item\E for a nested selector: ok},
+         'nested fetch: the document was read through the proxy') or diag $text;
+
+    # HTTP/1.1: a 1xx written on the connection would precede the page's 200
+    my $r = curl_v(vhost => $V, path => $page,
+                   headers => ['Preload: "/items/*/rel"']);
+    is($r->{status}, 200, 'nested fetch, HTTP/1.1: 200');
+    is(count_103($r), 0, "nested fetch, HTTP/1.1: no 103 (the document's is not the page's)")
+        or diag statuses($r);
+    like(join(',', header_values($r->{final}, 'link')), qr{</pol/ok2\.css>},
+         'nested fetch, HTTP/1.1: the Link for what the document links');
 }
 
 backend103_stop($be);
