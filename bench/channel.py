@@ -78,6 +78,11 @@ H2Direct on
 H2Push on
 H2EarlyHints on
 DocumentRoot {root}
+# as Debian's apache2.conf: no .htaccess looked for (each publish and each
+# pushed event request would otherwise try one in every directory)
+<Directory />
+    AllowOverride None
+</Directory>
 {chan}<Location "/updates">
     SetHandler h2push-channel
 {maxpushes}</Location>

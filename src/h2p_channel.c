@@ -608,55 +608,96 @@ const char *h2p_chan_event_from_form(apr_pool_t *p,
     return NULL;
 }
 
+/* The payload's first CR, LF or NUL from s on (end when none): memchr
+ * runs, not a byte loop (an event is delivered to every subscriber). */
+static const char *sse_special(const char *s, const char *end)
+{
+    const char *a = memchr(s, '\n', end - s);
+    const char *b = memchr(s, '\r', (a ? a : end) - s);
+    const char *z;
+
+    a = b ? b : a ? a : end;
+    z = memchr(s, '\0', a - s);
+    return z ? z : a;
+}
+
+/* Write the data: lines of ev at o (NULL: only count); returns their
+ * length. CRLF, CR and LF each end a line; NUL bytes are dropped. */
+static apr_size_t sse_lines(const h2p_chan_event *ev, char *o)
+{
+    const char *s = ev->data, *end = s + ev->len, *t;
+    apr_size_t n = 6;
+
+    if (o) {
+        memcpy(o, "data: ", 6);
+    }
+    for (;;) {
+        t = sse_special(s, end);
+        if (o) {
+            memcpy(o + n, s, t - s);
+        }
+        n += t - s;
+        if (t == end) {
+            break;
+        }
+        if (*t) {                   /* a line break: "\ndata: " */
+            if (o) {
+                memcpy(o + n, "\ndata: ", 7);
+            }
+            n += 7;
+            t += *t == '\r' && t + 1 < end && t[1] == '\n';
+        }
+        s = t + 1;
+    }
+    if (o) {
+        o[n] = '\n';
+    }
+    return n + 1;
+}
+
 const char *h2p_chan_sse(apr_pool_t *p, const h2p_chan_event *ev,
                          const apr_array_header_t *wanted)
 {
-    apr_array_header_t *parts = apr_array_make(p, 16, sizeof(const char *));
-    const char *data = ev->data, *end = ev->data + ev->len;
-    const char *lines;
-    int i, j;
+    apr_size_t nl = sse_lines(ev, NULL), idl = strlen(ev->id), n = 0;
+    char *out, *o, *lines = NULL;
+    int i, j, pass;
 
-    /* data: lines (CRLF, CR and LF all end a line; NUL bytes dropped) */
-    {
-        const char *s = data;
-        apr_size_t breaks = 0;
-        char *buf, *o;
+    /* one block a topic the subscriber wants: "id: <id>\nevent: <topic>
+     * \n<data lines>\n"; sized in the first pass, written in the second */
+    for (pass = 0; pass < 2; ++pass) {
+        o = out = pass ? apr_palloc(p, n + 1) : NULL;
+        for (i = 0; i < ev->topics->nelts; ++i) {
+            const char *t = APR_ARRAY_IDX(ev->topics, i, const char *);
+            apr_size_t tl = strlen(t);
+            int want = !wanted || !wanted->nelts;
 
-        for (; s < end; ++s) {
-            breaks += *s == '\r' || *s == '\n';
-        }
-        /* each line break becomes "\ndata: " */
-        o = buf = apr_palloc(p, ev->len + breaks * 6 + 16);
-        s = data;
-        o += strlen(strcpy(o, "data: "));
-        for (; s < end; ++s) {
-            if (*s == '\r' || *s == '\n') {
-                if (*s == '\r' && s + 1 < end && s[1] == '\n') {
-                    ++s;
-                }
-                o += strlen(strcpy(o, "\ndata: "));
+            for (j = 0; !want && j < wanted->nelts; ++j) {
+                want = !strcmp(t, APR_ARRAY_IDX(wanted, j, const char *));
             }
-            else if (*s) {
-                *o++ = *s;
+            if (!want) {
+                continue;
             }
-        }
-        *o++ = '\n';
-        *o = '\0';
-        lines = buf;
-    }
-    for (i = 0; i < ev->topics->nelts; ++i) {
-        const char *t = APR_ARRAY_IDX(ev->topics, i, const char *);
-        int want = !wanted || !wanted->nelts;
-        for (j = 0; !want && j < wanted->nelts; ++j) {
-            want = !strcmp(t, APR_ARRAY_IDX(wanted, j, const char *));
-        }
-        if (want) {
-            APR_ARRAY_PUSH(parts, const char *) =
-                apr_pstrcat(p, "id: ", ev->id, "\nevent: ", t, "\n", lines,
-                            "\n", NULL);
+            if (!pass) {
+                n += 4 + idl + 8 + tl + 1 + nl + 1;
+                continue;
+            }
+            memcpy(o, "id: ", 4);
+            memcpy(o += 4, ev->id, idl);
+            memcpy(o += idl, "\nevent: ", 8);
+            memcpy(o += 8, t, tl);
+            *(o += tl) = '\n';
+            if (lines) {
+                memcpy(++o, lines, nl);
+            }
+            else {
+                sse_lines(ev, lines = ++o);
+            }
+            *(o += nl) = '\n';
+            ++o;
         }
     }
-    return apr_array_pstrcat(p, parts, '\0');
+    *o = '\0';
+    return out;
 }
 
 apr_interval_time_t h2p_chan_interval(const char *s)

@@ -12,7 +12,9 @@
  *     payload; a URL event's path starts with '/' but not "//";
  *   - put/get of an accepted event gives back its payload byte for byte;
  *   - the SSE text has no CR, and no line that starts with anything but
- *     "id: ", "event: ", "data: " or is empty;
+ *     "id: ", "event: ", "data: " or is empty; it is byte for byte what
+ *     ref_sse() (the plain byte loop h2p_chan_sse() replaced) makes, for
+ *     every topic and for the first topic alone;
  *   - the whole input parsed as a Redis reply (h2p_resp_parse, the
  *     channels' Redis store) takes at most the input's bytes, and the
  *     resumable completeness scan (h2p_resp_scan) says complete exactly
@@ -31,6 +33,43 @@
 
 static apr_pool_t *pool;
 static void *ring_mem;
+
+/* The SSE text the simple way: a byte loop, a block per wanted topic. */
+static const char *ref_sse(apr_pool_t *p, const h2p_chan_event *ev,
+                           const apr_array_header_t *wanted)
+{
+    const char *s = ev->data, *end = ev->data + ev->len, *out = "";
+    char *buf = apr_palloc(p, ev->len * 7 + 8), *o = buf;
+    int i, j;
+
+    o += strlen(strcpy(o, "data: "));
+    for (; s < end; ++s) {
+        if (*s == '\r' || *s == '\n') {
+            if (*s == '\r' && s + 1 < end && s[1] == '\n') {
+                ++s;
+            }
+            o += strlen(strcpy(o, "\ndata: "));
+        }
+        else if (*s) {
+            *o++ = *s;
+        }
+    }
+    *o++ = '\n';
+    *o = '\0';
+    for (i = 0; i < ev->topics->nelts; ++i) {
+        const char *t = APR_ARRAY_IDX(ev->topics, i, const char *);
+        int want = !wanted || !wanted->nelts;
+
+        for (j = 0; !want && j < wanted->nelts; ++j) {
+            want = !strcmp(t, APR_ARRAY_IDX(wanted, j, const char *));
+        }
+        if (want) {
+            out = apr_pstrcat(p, out, "id: ", ev->id, "\nevent: ", t, "\n",
+                              buf, "\n", NULL);
+        }
+    }
+    return out;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -102,8 +141,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 abort();
             }
             sse = h2p_chan_sse(p, &got, NULL);
-            if (strchr(sse, '\r')) {
+            if (strchr(sse, '\r') || strcmp(sse, ref_sse(p, &got, NULL))) {
                 abort();
+            }
+            {
+                apr_array_header_t *first = apr_array_make(p, 1,
+                                                           sizeof(char *));
+                APR_ARRAY_PUSH(first, const char *) =
+                    APR_ARRAY_IDX(got.topics, 0, const char *);
+                if (strcmp(h2p_chan_sse(p, &got, first),
+                           ref_sse(p, &got, first))) {
+                    abort();
+                }
             }
             for (line = sse; *line; line += strcspn(line, "\n") + 1) {
                 if (*line != '\n' && strncmp(line, "id: ", 4)
