@@ -14,6 +14,6 @@
 #ifndef H2P_VERSION_H
 #define H2P_VERSION_H
 
-#define MOD_H2PUSH_VERSION "0.10.0"
+#define MOD_H2PUSH_VERSION "0.10.1"
 
 #endif
