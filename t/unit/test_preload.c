@@ -8,14 +8,13 @@
 
 static apr_pool_t *pool;
 
-/* The parsed list as "a|b|c", or "ERR" */
-static const char *parsed(const char *field)
+/* A parser's list as "a|b|c", or "ERR" when it refused (rc < 0) */
+static const char *joined(int rc, const apr_array_header_t *a)
 {
-    apr_array_header_t *a = apr_array_make(pool, 4, sizeof(const char *));
     const char *out = "";
     int i;
 
-    if (h2p_preload_parse(pool, field, a) < 0) {
+    if (rc < 0) {
         return "ERR";
     }
     for (i = 0; i < a->nelts; i++) {
@@ -25,20 +24,18 @@ static const char *parsed(const char *field)
     return out;
 }
 
+static const char *parsed(const char *field)
+{
+    apr_array_header_t *a = apr_array_make(pool, 4, sizeof(const char *));
+
+    return joined(h2p_preload_parse(pool, field, a), a);
+}
+
 static const char *query(const char *args)
 {
     apr_array_header_t *a = apr_array_make(pool, 4, sizeof(const char *));
-    const char *out = "";
-    int i;
 
-    if (h2p_preload_query(pool, args, a) < 0) {
-        return "ERR";
-    }
-    for (i = 0; i < a->nelts; i++) {
-        out = apr_pstrcat(pool, out, i ? "|" : "",
-                          APR_ARRAY_IDX(a, i, const char *), NULL);
-    }
-    return out;
+    return joined(h2p_preload_query(pool, args, a), a);
 }
 
 static void test_parse(void)
