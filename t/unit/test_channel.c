@@ -7,6 +7,7 @@
 #include <apr_pools.h>
 #include <apr_strings.h>
 #include <apr_thread_proc.h>
+#include <apr_atomic.h>
 
 #include "h2p_channel.h"
 #include "h2p_redis.h"
@@ -157,9 +158,11 @@ static void test_wait(void)
 
 typedef struct {
     h2p_chan_ring *ring;
-    volatile int done;
-    long kept, torn, wrong;
+    volatile int done;          /* set once the writer is joined */
+    long kept, torn, wrong;     /* a reader's, read once it is joined */
 } race_t;
+
+static volatile apr_uint32_t race_readers;  /* readers running */
 
 static void *APR_THREAD_FUNC race_writer(apr_thread_t *t, void *data)
 {
@@ -175,6 +178,9 @@ static void *APR_THREAD_FUNC race_writer(apr_thread_t *t, void *data)
     arr.elt_size = sizeof(const char *);
     arr.nelts = arr.nalloc = 1;
     topics[0] = topic;
+    while (apr_atomic_read32(&race_readers) < 2) {
+        apr_thread_yield();     /* the puts race readers already reading */
+    }
     for (k = 1; k <= RACE_EVENTS; ++k) {
         memset(&ev, 0, sizeof(ev));
         apr_snprintf(id, sizeof(id), "e%d", k);
@@ -188,7 +194,6 @@ static void *APR_THREAD_FUNC race_writer(apr_thread_t *t, void *data)
         ev.len = k % 60 + 1;
         h2p_chan_ring_put(rc->ring, &ev, 0, &dropped);
     }
-    rc->done = 1;
     apr_thread_exit(t, APR_SUCCESS);
     return NULL;
 }
@@ -200,6 +205,7 @@ static void *APR_THREAD_FUNC race_reader(apr_thread_t *t, void *data)
     long kept = 0, torn = 0, wrong = 0;
 
     apr_pool_create(&p, NULL);
+    apr_atomic_inc32(&race_readers);
     while (!rc->done) {
         apr_uint64_t last = h2p_chan_ring_last(rc->ring), seq;
 
