@@ -261,18 +261,22 @@ def apache_head(*modules):
                       for m in modules))
 
 
-APACHE_COMMON = apache_head(
-    "mpm_event", "authz_core", "mime", "dir", "headers", "socache_shmcb",
-    "ssl", "http2", "proxy", "proxy_http") + """{extra_load}
-TypesConfig /etc/mime.types
-{user}
-StartServers 2
+# The MPM of the benchmarks' Apache (bench.py, vulcain.py): 2 to 4
+# children of 64 threads
+MPM_64 = """StartServers 2
 ServerLimit 4
 ThreadsPerChild 64
 MaxRequestWorkers 256
 MaxConnectionsPerChild 0
 KeepAliveTimeout 30
-Protocols h2 http/1.1
+"""
+
+APACHE_COMMON = apache_head(
+    "mpm_event", "authz_core", "mime", "dir", "headers", "socache_shmcb",
+    "ssl", "http2", "proxy", "proxy_http") + """{extra_load}
+TypesConfig /etc/mime.types
+{user}
+""" + MPM_64 + """Protocols h2 http/1.1
 SSLProtocol -all +TLSv1.2 +TLSv1.3
 SSLCertificateFile {cert}
 SSLCertificateKeyFile {key}

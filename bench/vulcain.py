@@ -81,13 +81,7 @@ APACHE_CONF = B.apache_head(
     "proxy_http") + """LoadModule h2push_module {module}
 TypesConfig /etc/mime.types
 {user}
-StartServers 2
-ServerLimit 4
-ThreadsPerChild 64
-MaxRequestWorkers 256
-MaxConnectionsPerChild 0
-KeepAliveTimeout 30
-Listen 127.0.0.1:{port}
+""" + B.MPM_64 + """Listen 127.0.0.1:{port}
 Protocols h2c http/1.1
 H2Direct on
 {h2extra}
