@@ -659,42 +659,43 @@ const char *h2p_chan_sse(apr_pool_t *p, const h2p_chan_event *ev,
                          const apr_array_header_t *wanted)
 {
     apr_size_t nl = sse_lines(ev, NULL), idl = strlen(ev->id), n = 0;
+    const char **topics = apr_palloc(p, ev->topics->nelts * sizeof(char *));
     char *out, *o, *lines = NULL;
-    int i, j, pass;
+    int i, j, k = 0;
 
-    /* one block a topic the subscriber wants: "id: <id>\nevent: <topic>
-     * \n<data lines>\n"; sized in the first pass, written in the second */
-    for (pass = 0; pass < 2; ++pass) {
-        o = out = pass ? apr_palloc(p, n + 1) : NULL;
-        for (i = 0; i < ev->topics->nelts; ++i) {
-            const char *t = APR_ARRAY_IDX(ev->topics, i, const char *);
-            apr_size_t tl = strlen(t);
-            int want = !wanted || !wanted->nelts;
+    /* one block a topic the subscriber wants:
+     * "id: <id>\nevent: <topic>\n<data lines>\n" */
+    for (i = 0; i < ev->topics->nelts; ++i) {
+        const char *t = APR_ARRAY_IDX(ev->topics, i, const char *);
+        int want = !wanted || !wanted->nelts;
 
-            for (j = 0; !want && j < wanted->nelts; ++j) {
-                want = !strcmp(t, APR_ARRAY_IDX(wanted, j, const char *));
-            }
-            if (!want) {
-                continue;
-            }
-            if (!pass) {
-                n += 4 + idl + 8 + tl + 1 + nl + 1;
-                continue;
-            }
-            memcpy(o, "id: ", 4);
-            memcpy(o += 4, ev->id, idl);
-            memcpy(o += idl, "\nevent: ", 8);
-            memcpy(o += 8, t, tl);
-            *(o += tl) = '\n';
-            if (lines) {
-                memcpy(++o, lines, nl);
-            }
-            else {
-                sse_lines(ev, lines = ++o);
-            }
-            *(o += nl) = '\n';
-            ++o;
+        for (j = 0; !want && j < wanted->nelts; ++j) {
+            want = !strcmp(t, APR_ARRAY_IDX(wanted, j, const char *));
         }
+        if (want) {
+            topics[k++] = t;
+            n += 4 + idl + 8 + strlen(t) + 1 + nl + 1;
+        }
+    }
+    o = out = apr_palloc(p, n + 1);
+    for (i = 0; i < k; ++i) {
+        apr_size_t tl = strlen(topics[i]);
+
+        memcpy(o, "id: ", 4);
+        memcpy(o + 4, ev->id, idl);
+        o += 4 + idl;
+        memcpy(o, "\nevent: ", 8);
+        memcpy(o + 8, topics[i], tl);
+        o += 8 + tl;
+        *o++ = '\n';
+        if (lines) {                /* written for the first block */
+            memcpy(o, lines, nl);
+        }
+        else {
+            sse_lines(ev, lines = o);
+        }
+        o += nl;
+        *o++ = '\n';
     }
     *o = '\0';
     return out;
